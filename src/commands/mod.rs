@@ -1,0 +1,47 @@
+//! One module per subcommand; each returns the exit status.
+
+pub mod scan;
+
+use crate::cli::GlobalArgs;
+use crate::load::{LoadOptions, LogOptions};
+use crate::discover::DiscoverArgs;
+use crate::version::Version;
+
+/// Exit statuses of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Nothing at or above `--severity-min`.
+    Clean = 0,
+    /// Findings at or above it (for `fix --dry-run`: something would change).
+    Findings = 1,
+    /// Could not run.
+    Failed = 2,
+}
+
+/// A user-facing error: one line, exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn parse_now(now: Option<&str>) -> Result<i64, UsageError> {
+    match now {
+        None => Ok(jiff::Timestamp::now().as_millisecond()),
+        Some(text) => text
+            .parse::<jiff::Timestamp>()
+            .map(|t| t.as_millisecond())
+            .map_err(|e| UsageError(format!("--now {text:?} is not an RFC 3339 time (e.g. 2026-11-21T10:00:00Z): {e}"))),
+    }
+}
+
+pub fn load_options(g: &GlobalArgs) -> Result<LoadOptions, UsageError> {
+    let openclaw_version = match &g.openclaw_version {
+        None => None,
+        Some(v) => Some(v.parse::<Version>().map_err(|e| UsageError(format!("--openclaw-version: {e}")))?),
+    };
+    Ok(LoadOptions {
+        discover: DiscoverArgs { state_dir: g.state_dir.clone(), profile: g.profile.clone(), config: g.config.clone() },
+        logs: LogOptions { enabled: !g.no_logs, files: g.log_files.clone(), dirs: g.log_dirs.clone() },
+        now_ms: parse_now(g.now.as_deref())?,
+        openclaw_version,
+    })
+}

@@ -1,0 +1,52 @@
+//! claw-doctor: an offline doctor for OpenClaw gateway pairing.
+//!
+//! `load` turns a state dir (either storage era) into one normalized `model::Model`;
+//! `output` renders it; every output passes `redact`.
+
+pub mod cli;
+pub mod commands;
+pub mod discover;
+pub mod env;
+pub mod load;
+pub mod logs;
+pub mod model;
+pub mod output;
+pub mod redact;
+pub mod secret;
+pub mod version;
+
+use clap::Parser;
+use commands::{Status, UsageError};
+use std::process::ExitCode;
+
+fn dispatch(cli: &cli::Cli) -> anyhow::Result<Status> {
+    let env = env::Env::from_process(cli.global.sysroot.as_deref());
+    match &cli.command {
+        cli::Command::Scan => commands::scan::run(&cli.global, &env),
+        cli::Command::Fix(_) => Err(UsageError("`fix` is not available yet in this build (see `claw-doctor scan`)".into()).into()),
+        cli::Command::RestoreBackup(_) => Err(UsageError("`restore-backup` is not available yet in this build".into()).into()),
+        cli::Command::Report(_) => Err(UsageError("`report` is not available yet in this build (use `scan --format markdown`)".into()).into()),
+        cli::Command::Rules => Err(UsageError("`rules` is not available yet: this build ships no rules".into()).into()),
+        cli::Command::Explain { rule_id } => Err(UsageError(format!("`explain {rule_id}`: this build ships no rules yet")).into()),
+    }
+}
+
+/// Runs the CLI and maps every outcome to the contract's exit codes. A panic is a bug: it is
+/// reported without its payload (which could quote file contents) and exits 2.
+pub fn run() -> ExitCode {
+    let cli = cli::Cli::parse();
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("claw-doctor: internal error{at} (a bug; please report it with the command you ran)");
+    }));
+    let result = std::panic::catch_unwind(|| dispatch(&cli));
+    let status = match result {
+        Ok(Ok(status)) => status,
+        Ok(Err(e)) => {
+            eprintln!("claw-doctor: {e:#}");
+            Status::Failed
+        }
+        Err(_) => Status::Failed,
+    };
+    ExitCode::from(status as u8)
+}
