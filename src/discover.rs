@@ -33,7 +33,9 @@ pub struct Discovery {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DiscoverError {
-    #[error("invalid profile name {0:?}: use letters, digits, '-' and '_' (at most 64, starting with a letter or digit)")]
+    #[error(
+        "invalid profile name {0:?}: use letters, digits, '-' and '_' (at most 64, starting with a letter or digit)"
+    )]
     BadProfile(String),
     #[error("no home directory: set HOME (or OPENCLAW_HOME), or pass --state-dir")]
     NoHome,
@@ -45,7 +47,8 @@ pub fn valid_profile(name: &str) -> bool {
     !b.is_empty()
         && b.len() <= 64
         && b[0].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
 }
 
 fn read_dotenv(path: &Path) -> Vec<(String, String, String)> {
@@ -85,7 +88,9 @@ impl Lookup<'_> {
 
 fn expand(raw: &str, home: Option<&Path>, cwd: &Path) -> PathBuf {
     let p = match (raw.strip_prefix('~'), home) {
-        (Some(rest), Some(h)) if rest.is_empty() || rest.starts_with('/') || rest.starts_with('\\') => {
+        (Some(rest), Some(h))
+            if rest.is_empty() || rest.starts_with('/') || rest.starts_with('\\') =>
+        {
             h.join(rest.trim_start_matches(['/', '\\']))
         }
         _ => PathBuf::from(raw),
@@ -95,21 +100,32 @@ fn expand(raw: &str, home: Option<&Path>, cwd: &Path) -> PathBuf {
 
 fn located(path: PathBuf, origin: impl Into<String>) -> Located {
     let exists = path.exists();
-    Located { path, origin: origin.into(), exists }
+    Located {
+        path,
+        origin: origin.into(),
+        exists,
+    }
 }
 
 pub fn discover(args: &DiscoverArgs, env: &Env) -> Result<Discovery, DiscoverError> {
-    let mut look = Lookup { env, dotenv: BTreeMap::new() };
+    let mut look = Lookup {
+        env,
+        dotenv: BTreeMap::new(),
+    };
     look.add_dotenv(&env.cwd.join(".env"));
 
     // Home: OPENCLAW_HOME (with ~ against HOME/USERPROFILE) > HOME > USERPROFILE.
-    let os_home = env.var("HOME").or_else(|| env.var("USERPROFILE")).map(PathBuf::from);
+    let os_home = env
+        .var("HOME")
+        .or_else(|| env.var("USERPROFILE"))
+        .map(PathBuf::from);
     let home = if let Some((raw, origin)) = look.get("OPENCLAW_HOME") {
         Some(located(expand(&raw, os_home.as_deref(), &env.cwd), origin))
     } else if let Some(h) = env.var("HOME") {
         Some(located(PathBuf::from(h), "HOME"))
     } else {
-        env.var("USERPROFILE").map(|h| located(PathBuf::from(h), "USERPROFILE"))
+        env.var("USERPROFILE")
+            .map(|h| located(PathBuf::from(h), "USERPROFILE"))
     };
     let home_path = home.as_ref().map(|h| h.path.clone());
 
@@ -122,22 +138,36 @@ pub fn discover(args: &DiscoverArgs, env: &Env) -> Result<Discovery, DiscoverErr
     {
         return Err(DiscoverError::BadProfile(p.clone()));
     }
-    let named_profile = profile.as_ref().filter(|(p, _)| !p.eq_ignore_ascii_case("default"));
+    let named_profile = profile
+        .as_ref()
+        .filter(|(p, _)| !p.eq_ignore_ascii_case("default"));
 
     let state_dir = if let Some(dir) = &args.state_dir {
-        located(expand(&dir.to_string_lossy(), home_path.as_deref(), &env.cwd), "--state-dir")
+        located(
+            expand(&dir.to_string_lossy(), home_path.as_deref(), &env.cwd),
+            "--state-dir",
+        )
     } else if let Some((raw, origin)) = look.get("OPENCLAW_STATE_DIR") {
         located(expand(&raw, home_path.as_deref(), &env.cwd), origin)
     } else {
         let home = home_path.as_deref().ok_or(DiscoverError::NoHome)?;
         if let Some((name, origin)) = named_profile {
-            located(home.join(format!(".openclaw-{name}")), format!("profile {name} ({origin})"))
+            located(
+                home.join(format!(".openclaw-{name}")),
+                format!("profile {name} ({origin})"),
+            )
         } else {
             let current = home.join(".openclaw");
             let legacy = home.join(".clawdbot");
-            let suffix = profile.as_ref().map(|(_, o)| format!(" (profile default, {o})")).unwrap_or_default();
+            let suffix = profile
+                .as_ref()
+                .map(|(_, o)| format!(" (profile default, {o})"))
+                .unwrap_or_default();
             if !current.exists() && legacy.is_dir() {
-                located(legacy, format!("legacy ~/.clawdbot: ~/.openclaw does not exist{suffix}"))
+                located(
+                    legacy,
+                    format!("legacy ~/.clawdbot: ~/.openclaw does not exist{suffix}"),
+                )
             } else {
                 located(current, format!("default ~/.openclaw{suffix}"))
             }
@@ -146,7 +176,10 @@ pub fn discover(args: &DiscoverArgs, env: &Env) -> Result<Discovery, DiscoverErr
 
     look.add_dotenv(&state_dir.path.join(".env"));
     let config = if let Some(c) = &args.config {
-        located(expand(&c.to_string_lossy(), home_path.as_deref(), &env.cwd), "--config")
+        located(
+            expand(&c.to_string_lossy(), home_path.as_deref(), &env.cwd),
+            "--config",
+        )
     } else if let Some((raw, origin)) = look.get("OPENCLAW_CONFIG_PATH") {
         located(expand(&raw, home_path.as_deref(), &env.cwd), origin)
     } else {
@@ -170,7 +203,9 @@ pub fn discover(args: &DiscoverArgs, env: &Env) -> Result<Discovery, DiscoverErr
 
 /// Other state dirs under the home that hold an identity or a pairing store of their own.
 pub fn other_state_dirs(home: &Path, chosen: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(home) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(home) else {
+        return Vec::new();
+    };
     let chosen = std::fs::canonicalize(chosen).unwrap_or_else(|_| chosen.to_path_buf());
     let mut out: Vec<PathBuf> = entries
         .filter_map(Result::ok)
@@ -181,9 +216,13 @@ pub fn other_state_dirs(home: &Path, chosen: &Path) -> Vec<PathBuf> {
         })
         .filter(|p| std::fs::canonicalize(p).map_or(true, |c| c != chosen))
         .filter(|p| {
-            ["identity/device.json", "devices/paired.json", "state/openclaw.sqlite"]
-                .iter()
-                .any(|f| p.join(f).is_file())
+            [
+                "identity/device.json",
+                "devices/paired.json",
+                "state/openclaw.sqlite",
+            ]
+            .iter()
+            .any(|f| p.join(f).is_file())
         })
         .collect();
     out.sort();
@@ -196,9 +235,18 @@ mod tests {
     use std::fs;
 
     fn env_with(home: &Path, vars: &[(&str, &str)]) -> Env {
-        let mut map: BTreeMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut map: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         map.insert("HOME".into(), home.display().to_string());
-        Env { vars: map, cwd: home.join("cwd"), tmpdir: home.join("tmp"), uid: Some(1000), sysroot: home.join("root") }
+        Env {
+            vars: map,
+            cwd: home.join("cwd"),
+            tmpdir: home.join("tmp"),
+            uid: Some(1000),
+            sysroot: home.join("root"),
+        }
     }
 
     fn setup() -> tempfile::TempDir {
@@ -219,18 +267,59 @@ mod tests {
     #[test]
     fn precedence_flag_env_profile() {
         let d = setup();
-        let env = env_with(d.path(), &[("OPENCLAW_STATE_DIR", "~/from-env"), ("OPENCLAW_PROFILE", "work")]);
-        let r = discover(&DiscoverArgs { state_dir: Some("/x/flag".into()), ..Default::default() }, &env).unwrap();
-        assert_eq!((r.state_dir.path.to_str().unwrap(), r.state_dir.origin.as_str()), ("/x/flag", "--state-dir"));
+        let env = env_with(
+            d.path(),
+            &[
+                ("OPENCLAW_STATE_DIR", "~/from-env"),
+                ("OPENCLAW_PROFILE", "work"),
+            ],
+        );
+        let r = discover(
+            &DiscoverArgs {
+                state_dir: Some("/x/flag".into()),
+                ..Default::default()
+            },
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                r.state_dir.path.to_str().unwrap(),
+                r.state_dir.origin.as_str()
+            ),
+            ("/x/flag", "--state-dir")
+        );
         let r = discover(&DiscoverArgs::default(), &env).unwrap();
-        assert_eq!(r.state_dir.path, d.path().join("from-env"), "env beats profile; ~ expands");
+        assert_eq!(
+            r.state_dir.path,
+            d.path().join("from-env"),
+            "env beats profile; ~ expands"
+        );
         let env = env_with(d.path(), &[("OPENCLAW_PROFILE", "work")]);
         let r = discover(&DiscoverArgs::default(), &env).unwrap();
         assert_eq!(r.state_dir.path, d.path().join(".openclaw-work"));
         assert_eq!(r.profile.as_deref(), Some("work"));
-        let r = discover(&DiscoverArgs { profile: Some("dev".into()), ..Default::default() }, &env).unwrap();
-        assert_eq!(r.state_dir.path, d.path().join(".openclaw-dev"), "--profile beats OPENCLAW_PROFILE");
-        let r = discover(&DiscoverArgs { profile: Some("default".into()), ..Default::default() }, &env).unwrap();
+        let r = discover(
+            &DiscoverArgs {
+                profile: Some("dev".into()),
+                ..Default::default()
+            },
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            r.state_dir.path,
+            d.path().join(".openclaw-dev"),
+            "--profile beats OPENCLAW_PROFILE"
+        );
+        let r = discover(
+            &DiscoverArgs {
+                profile: Some("default".into()),
+                ..Default::default()
+            },
+            &env,
+        )
+        .unwrap();
         assert_eq!(r.state_dir.path, d.path().join(".openclaw"));
         assert_eq!(r.profile, None);
     }
@@ -258,15 +347,35 @@ mod tests {
     #[test]
     fn dotenv_files_fill_missing_variables_only() {
         let d = setup();
-        fs::write(d.path().join("cwd/.env"), "OPENCLAW_STATE_DIR=~/from-dotenv\n").unwrap();
+        fs::write(
+            d.path().join("cwd/.env"),
+            "OPENCLAW_STATE_DIR=~/from-dotenv\n",
+        )
+        .unwrap();
         let r = discover(&DiscoverArgs::default(), &env_with(d.path(), &[])).unwrap();
         assert_eq!(r.state_dir.path, d.path().join("from-dotenv"));
-        assert!(r.state_dir.origin.contains(".env"), "{}", r.state_dir.origin);
-        let r = discover(&DiscoverArgs::default(), &env_with(d.path(), &[("OPENCLAW_STATE_DIR", "/real")])).unwrap();
-        assert_eq!(r.state_dir.path, PathBuf::from("/real"), "the environment wins over ./.env");
+        assert!(
+            r.state_dir.origin.contains(".env"),
+            "{}",
+            r.state_dir.origin
+        );
+        let r = discover(
+            &DiscoverArgs::default(),
+            &env_with(d.path(), &[("OPENCLAW_STATE_DIR", "/real")]),
+        )
+        .unwrap();
+        assert_eq!(
+            r.state_dir.path,
+            PathBuf::from("/real"),
+            "the environment wins over ./.env"
+        );
         // <state>/.env can move the config
         fs::create_dir_all(d.path().join("from-dotenv")).unwrap();
-        fs::write(d.path().join("from-dotenv/.env"), "OPENCLAW_CONFIG_PATH=/etc/oc.json\n").unwrap();
+        fs::write(
+            d.path().join("from-dotenv/.env"),
+            "OPENCLAW_CONFIG_PATH=/etc/oc.json\n",
+        )
+        .unwrap();
         let r = discover(&DiscoverArgs::default(), &env_with(d.path(), &[])).unwrap();
         assert_eq!(r.config.path, PathBuf::from("/etc/oc.json"));
     }
@@ -275,25 +384,61 @@ mod tests {
     fn config_precedence() {
         let d = setup();
         let env = env_with(d.path(), &[("OPENCLAW_CONFIG_PATH", "/env/c.json")]);
-        let r = discover(&DiscoverArgs { config: Some("rel.json".into()), ..Default::default() }, &env).unwrap();
-        assert_eq!(r.config.path, d.path().join("cwd/rel.json"), "relative to the cwd");
-        assert_eq!(discover(&DiscoverArgs::default(), &env).unwrap().config.path, PathBuf::from("/env/c.json"));
+        let r = discover(
+            &DiscoverArgs {
+                config: Some("rel.json".into()),
+                ..Default::default()
+            },
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            r.config.path,
+            d.path().join("cwd/rel.json"),
+            "relative to the cwd"
+        );
+        assert_eq!(
+            discover(&DiscoverArgs::default(), &env)
+                .unwrap()
+                .config
+                .path,
+            PathBuf::from("/env/c.json")
+        );
     }
 
     #[test]
     fn bad_profile_and_no_home() {
         let d = setup();
-        let err = discover(&DiscoverArgs { profile: Some("../x".into()), ..Default::default() }, &env_with(d.path(), &[]));
+        let err = discover(
+            &DiscoverArgs {
+                profile: Some("../x".into()),
+                ..Default::default()
+            },
+            &env_with(d.path(), &[]),
+        );
         assert_eq!(err.unwrap_err(), DiscoverError::BadProfile("../x".into()));
-        let env = Env { vars: BTreeMap::new(), cwd: d.path().into(), tmpdir: d.path().into(), uid: None, sysroot: d.path().into() };
-        assert_eq!(discover(&DiscoverArgs::default(), &env).unwrap_err(), DiscoverError::NoHome);
+        let env = Env {
+            vars: BTreeMap::new(),
+            cwd: d.path().into(),
+            tmpdir: d.path().into(),
+            uid: None,
+            sysroot: d.path().into(),
+        };
+        assert_eq!(
+            discover(&DiscoverArgs::default(), &env).unwrap_err(),
+            DiscoverError::NoHome
+        );
         assert!(valid_profile("Work_1") && !valid_profile("-x") && !valid_profile(&"a".repeat(65)));
     }
 
     #[test]
     fn finds_other_state_dirs() {
         let d = setup();
-        for (dir, file) in [(".openclaw", "identity/device.json"), (".openclaw-dev", "devices/paired.json"), (".openclaw-empty", "x")] {
+        for (dir, file) in [
+            (".openclaw", "identity/device.json"),
+            (".openclaw-dev", "devices/paired.json"),
+            (".openclaw-empty", "x"),
+        ] {
             let p = d.path().join(dir).join(file);
             fs::create_dir_all(p.parent().unwrap()).unwrap();
             fs::write(p, "{}").unwrap();

@@ -23,11 +23,24 @@ fn dispatch(cli: &cli::Cli) -> anyhow::Result<Status> {
     let env = env::Env::from_process(cli.global.sysroot.as_deref());
     match &cli.command {
         cli::Command::Scan => commands::scan::run(&cli.global, &env),
-        cli::Command::Fix(_) => Err(UsageError("`fix` is not available yet in this build (see `claw-doctor scan`)".into()).into()),
-        cli::Command::RestoreBackup(_) => Err(UsageError("`restore-backup` is not available yet in this build".into()).into()),
-        cli::Command::Report(_) => Err(UsageError("`report` is not available yet in this build (use `scan --format markdown`)".into()).into()),
-        cli::Command::Rules => Err(UsageError("`rules` is not available yet: this build ships no rules".into()).into()),
-        cli::Command::Explain { rule_id } => Err(UsageError(format!("`explain {rule_id}`: this build ships no rules yet")).into()),
+        cli::Command::Fix(_) => Err(UsageError(
+            "`fix` is not available yet in this build (see `claw-doctor scan`)".into(),
+        )
+        .into()),
+        cli::Command::RestoreBackup(_) => {
+            Err(UsageError("`restore-backup` is not available yet in this build".into()).into())
+        }
+        cli::Command::Report(_) => Err(UsageError(
+            "`report` is not available yet in this build (use `scan --format markdown`)".into(),
+        )
+        .into()),
+        cli::Command::Rules => {
+            Err(UsageError("`rules` is not available yet: this build ships no rules".into()).into())
+        }
+        cli::Command::Explain { rule_id } => Err(UsageError(format!(
+            "`explain {rule_id}`: this build ships no rules yet"
+        ))
+        .into()),
     }
 }
 
@@ -36,8 +49,13 @@ fn dispatch(cli: &cli::Cli) -> anyhow::Result<Status> {
 pub fn run() -> ExitCode {
     let cli = cli::Cli::parse();
     std::panic::set_hook(Box::new(|info| {
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!("claw-doctor: internal error{at} (a bug; please report it with the command you ran)");
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "claw-doctor: internal error{at} (a bug; please report it with the command you ran)"
+        );
     }));
     let result = std::panic::catch_unwind(|| dispatch(&cli));
     let status = match result {

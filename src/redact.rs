@@ -21,7 +21,8 @@ impl Redactor {
     pub fn register(&mut self, s: &Secret) {
         if s.expose().len() >= MIN_LEN && !self.secrets.iter().any(|x| x.expose() == s.expose()) {
             self.secrets.push(s.clone());
-            self.secrets.sort_by_key(|x| std::cmp::Reverse(x.expose().len()));
+            self.secrets
+                .sort_by_key(|x| std::cmp::Reverse(x.expose().len()));
         }
     }
 
@@ -68,7 +69,15 @@ impl Redactor {
             r.register_value(&t.value);
         }
         let f = &m.config.facts;
-        for v in [&f.auth_token, &f.auth_password, &f.remote_token, &f.hooks_token].into_iter().flatten() {
+        for v in [
+            &f.auth_token,
+            &f.auth_password,
+            &f.remote_token,
+            &f.hooks_token,
+        ]
+        .into_iter()
+        .flatten()
+        {
             r.register_value(v);
         }
         r
@@ -97,7 +106,10 @@ mod tests {
         r.register(&Secret::new("abc"));
         let out = r.apply("a=abcdef-long-token b=abcdef c=abc");
         assert!(!out.contains("abcdef"), "{out}");
-        assert!(out.contains("c=abc"), "too-short values are left alone: {out}");
+        assert!(
+            out.contains("c=abc"),
+            "too-short values are left alone: {out}"
+        );
         assert!(out.contains(&Secret::new("abcdef").describe()));
     }
 }

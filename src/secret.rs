@@ -39,7 +39,9 @@ pub fn fingerprint(value: &str) -> String {
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Secret { value: value.into() }
+        Secret {
+            value: value.into(),
+        }
     }
 
     /// The raw value. Only comparisons and the redactor's registry may use it.
@@ -106,7 +108,10 @@ mod tests {
     #[test]
     fn fingerprint_is_salted() {
         // An unsalted sha256("token-A") prefix would be guessable offline; ours must not equal it.
-        let plain: String = Sha256::digest(b"token-A")[..4].iter().map(|b| format!("{b:02x}")).collect();
+        let plain: String = Sha256::digest(b"token-A")[..4]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_ne!(fingerprint("token-A"), plain);
     }
 }

@@ -23,7 +23,12 @@ pub struct VersionParseError(pub String);
 
 impl Version {
     pub const fn new(year: u32, month: u32, patch: u32) -> Self {
-        Version { year, month, patch, suffix: None }
+        Version {
+            year,
+            month,
+            patch,
+            suffix: None,
+        }
     }
 
     /// Finds the first version-looking token inside free text (`OpenClaw Gateway (v2026.9.6)`).
@@ -80,7 +85,12 @@ impl FromStr for Version {
         if parts.next().is_some() || !(2000..=2999).contains(&year) || !(1..=12).contains(&month) {
             return Err(err());
         }
-        Ok(Version { year, month, patch, suffix })
+        Ok(Version {
+            year,
+            month,
+            patch,
+            suffix,
+        })
     }
 }
 
@@ -142,7 +152,16 @@ mod tests {
 
     #[test]
     fn rejects_non_versions() {
-        for bad in ["", "2026", "2026.7", "2026.13.1", "1.2.3", "2026.7.x", "2026.7.3.4", "2026.7.3-"] {
+        for bad in [
+            "",
+            "2026",
+            "2026.7",
+            "2026.13.1",
+            "1.2.3",
+            "2026.7.x",
+            "2026.7.3.4",
+            "2026.7.3-",
+        ] {
             assert!(bad.parse::<Version>().is_err(), "{bad} should not parse");
         }
     }
@@ -150,17 +169,35 @@ mod tests {
     #[test]
     fn orders_by_calendar_then_suffix() {
         assert!(v("2026.2.22") > v("2026.2.21"));
-        assert!(v("2026.10.1") > v("2026.9.30"), "month compares numerically, not as text");
-        assert!(v("2026.2.19-2") > v("2026.2.19"), "numeric suffix is a re-release");
-        assert!(v("2026.4.12-beta.1") < v("2026.4.12"), "text suffix is a pre-release");
+        assert!(
+            v("2026.10.1") > v("2026.9.30"),
+            "month compares numerically, not as text"
+        );
+        assert!(
+            v("2026.2.19-2") > v("2026.2.19"),
+            "numeric suffix is a re-release"
+        );
+        assert!(
+            v("2026.4.12-beta.1") < v("2026.4.12"),
+            "text suffix is a pre-release"
+        );
         assert!(v("2026.2.19-10") > v("2026.2.19-2"));
     }
 
     #[test]
     fn finds_versions_in_text() {
-        assert_eq!(Version::find_in("OpenClaw Gateway (v2026.9.6)"), Some(v("2026.9.6")));
-        assert_eq!(Version::find_in("client=cli cli v2026.7.35 role=operator"), Some(v("2026.7.35")));
-        assert_eq!(Version::find_in("OpenClaw 2026.7.35 (aa94808)"), Some(v("2026.7.35")));
+        assert_eq!(
+            Version::find_in("OpenClaw Gateway (v2026.9.6)"),
+            Some(v("2026.9.6"))
+        );
+        assert_eq!(
+            Version::find_in("client=cli cli v2026.7.35 role=operator"),
+            Some(v("2026.7.35"))
+        );
+        assert_eq!(
+            Version::find_in("OpenClaw 2026.7.35 (aa94808)"),
+            Some(v("2026.7.35"))
+        );
         assert_eq!(Version::find_in("port 18789 pid 42"), None);
     }
 

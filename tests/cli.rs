@@ -23,7 +23,14 @@ fn help_has_examples_and_exit_codes() {
     let out = bin().arg("--help").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    for cmd in ["scan", "fix", "restore-backup", "report", "rules", "explain"] {
+    for cmd in [
+        "scan",
+        "fix",
+        "restore-backup",
+        "report",
+        "rules",
+        "explain",
+    ] {
         assert!(text.contains(cmd), "--help lacks {cmd}");
     }
     assert!(text.contains("Examples:") && text.contains("Exit codes"));
@@ -32,7 +39,11 @@ fn help_has_examples_and_exit_codes() {
 #[test]
 fn missing_state_dir_exits_2_with_one_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = bin().args(["scan", "--state-dir"]).arg(tmp.path().join("nope")).output().unwrap();
+    let out = bin()
+        .args(["scan", "--state-dir"])
+        .arg(tmp.path().join("nope"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
@@ -43,7 +54,12 @@ fn missing_state_dir_exits_2_with_one_line() {
 #[test]
 fn default_location_without_state_exits_2() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = bin().arg("scan").env("HOME", tmp.path()).env_remove("USERPROFILE").output().unwrap();
+    let out = bin()
+        .arg("scan")
+        .env("HOME", tmp.path())
+        .env_remove("USERPROFILE")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains(".openclaw"), "{}", stderr(&out));
 }
@@ -59,7 +75,12 @@ fn bad_arguments_exit_2() {
         vec!["scan", "--no-logs", "--log", "x.log"],
         vec!["frobnicate"],
     ] {
-        let out = bin().args(&args).arg("--state-dir").arg(tmp.path()).output().unwrap();
+        let out = bin()
+            .args(&args)
+            .arg("--state-dir")
+            .arg(tmp.path())
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(!stderr(&out).is_empty(), "{args:?} gave no reason");
     }
@@ -68,10 +89,25 @@ fn bad_arguments_exit_2() {
 #[test]
 fn unfinished_commands_say_so_and_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
-    for args in [vec!["fix", "--dry-run"], vec!["restore-backup", "--list"], vec!["report"], vec!["rules"], vec!["explain", "x"]] {
-        let out = bin().args(&args).arg("--state-dir").arg(tmp.path()).output().unwrap();
+    for args in [
+        vec!["fix", "--dry-run"],
+        vec!["restore-backup", "--list"],
+        vec!["report"],
+        vec!["rules"],
+        vec!["explain", "x"],
+    ] {
+        let out = bin()
+            .args(&args)
+            .arg("--state-dir")
+            .arg(tmp.path())
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(stderr(&out).contains("not available yet") || stderr(&out).contains("no rules"), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not available yet") || stderr(&out).contains("no rules"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
     }
 }
 
@@ -100,18 +136,32 @@ fn no_color_env_and_never_flag_win() {
     let sb = common::Sandbox::new(names.first().expect("a fixture"));
     let mut c = bin();
     let out = c
-        .args(["scan", "--format", "human", "--color", "always", "--no-logs", "--state-dir"])
+        .args([
+            "scan",
+            "--format",
+            "human",
+            "--color",
+            "always",
+            "--no-logs",
+            "--state-dir",
+        ])
         .arg(sb.state())
         .env("NO_COLOR", "1")
         .env("HOME", sb.tmp.path().join("home"))
         .output()
         .unwrap();
-    assert!(!out.stdout.contains(&0x1b), "NO_COLOR must win over --color always");
+    assert!(
+        !out.stdout.contains(&0x1b),
+        "NO_COLOR must win over --color always"
+    );
     let out = bin()
         .args(["scan", "--color", "always", "--no-logs", "--state-dir"])
         .arg(sb.state())
         .env("HOME", sb.tmp.path().join("home"))
         .output()
         .unwrap();
-    assert!(out.stdout.contains(&0x1b), "--color always colours when piped");
+    assert!(
+        out.stdout.contains(&0x1b),
+        "--color always colours when piped"
+    );
 }

@@ -3,8 +3,8 @@
 pub mod scan;
 
 use crate::cli::GlobalArgs;
-use crate::load::{LoadOptions, LogOptions};
 use crate::discover::DiscoverArgs;
+use crate::load::{LoadOptions, LogOptions};
 use crate::version::Version;
 
 /// Exit statuses of the contract.
@@ -29,18 +29,33 @@ pub fn parse_now(now: Option<&str>) -> Result<i64, UsageError> {
         Some(text) => text
             .parse::<jiff::Timestamp>()
             .map(|t| t.as_millisecond())
-            .map_err(|e| UsageError(format!("--now {text:?} is not an RFC 3339 time (e.g. 2026-11-21T10:00:00Z): {e}"))),
+            .map_err(|e| {
+                UsageError(format!(
+                    "--now {text:?} is not an RFC 3339 time (e.g. 2026-11-21T10:00:00Z): {e}"
+                ))
+            }),
     }
 }
 
 pub fn load_options(g: &GlobalArgs) -> Result<LoadOptions, UsageError> {
     let openclaw_version = match &g.openclaw_version {
         None => None,
-        Some(v) => Some(v.parse::<Version>().map_err(|e| UsageError(format!("--openclaw-version: {e}")))?),
+        Some(v) => Some(
+            v.parse::<Version>()
+                .map_err(|e| UsageError(format!("--openclaw-version: {e}")))?,
+        ),
     };
     Ok(LoadOptions {
-        discover: DiscoverArgs { state_dir: g.state_dir.clone(), profile: g.profile.clone(), config: g.config.clone() },
-        logs: LogOptions { enabled: !g.no_logs, files: g.log_files.clone(), dirs: g.log_dirs.clone() },
+        discover: DiscoverArgs {
+            state_dir: g.state_dir.clone(),
+            profile: g.profile.clone(),
+            config: g.config.clone(),
+        },
+        logs: LogOptions {
+            enabled: !g.no_logs,
+            files: g.log_files.clone(),
+            dirs: g.log_dirs.clone(),
+        },
         now_ms: parse_now(g.now.as_deref())?,
         openclaw_version,
     })

@@ -57,22 +57,34 @@ pub fn secret_value(v: &Value) -> SecretValue {
         Value::String(s) => {
             let t = s.trim();
             match t.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-                Some(var) if !var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
-                    SecretValue::EnvSubstitution { variable: var.to_string() }
+                Some(var)
+                    if !var.is_empty()
+                        && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                {
+                    SecretValue::EnvSubstitution {
+                        variable: var.to_string(),
+                    }
                 }
-                _ => SecretValue::Literal { value: Secret::new(s.clone()) },
+                _ => SecretValue::Literal {
+                    value: Secret::new(s.clone()),
+                },
             }
         }
         Value::Object(o) => SecretValue::SecretRef {
             source: o.get("source").and_then(Value::as_str).map(str::to_string),
             id: o.get("id").and_then(Value::as_str).map(str::to_string),
         },
-        other => SecretValue::Other { json_type: super::fields::json_type(other).to_string() },
+        other => SecretValue::Other {
+            json_type: super::fields::json_type(other).to_string(),
+        },
     }
 }
 
 fn at<'a>(doc: &'a Value, dotted: &str) -> Option<&'a Value> {
-    dotted.split('.').try_fold(doc, |v, k| v.as_object()?.get(k)).filter(|v| !v.is_null())
+    dotted
+        .split('.')
+        .try_fold(doc, |v, k| v.as_object()?.get(k))
+        .filter(|v| !v.is_null())
 }
 
 fn has_include(v: &Value) -> bool {
@@ -89,7 +101,11 @@ pub fn facts(doc: &Value) -> ConfigFacts {
     let mut env_block_vars: Vec<String> = Vec::new();
     for block in ["env", "env.vars"] {
         if let Some(o) = at(doc, block).and_then(Value::as_object) {
-            env_block_vars.extend(o.iter().filter(|(_, v)| v.is_string()).map(|(k, _)| k.clone()));
+            env_block_vars.extend(
+                o.iter()
+                    .filter(|(_, v)| v.is_string())
+                    .map(|(k, _)| k.clone()),
+            );
         }
     }
     env_block_vars.sort();
@@ -105,13 +121,21 @@ pub fn facts(doc: &Value) -> ConfigFacts {
         auth_password: at(doc, "gateway.auth.password").map(secret_value),
         remote_url: s("gateway.remote.url"),
         remote_token: at(doc, "gateway.remote.token").map(secret_value),
-        trusted_proxies: at(doc, "gateway.trustedProxies").and_then(Value::as_array).map(|a| {
-            a.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect()
-        }),
+        trusted_proxies: at(doc, "gateway.trustedProxies")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                    .collect()
+            }),
         allow_real_ip_fallback: b("gateway.allowRealIpFallback"),
         tls_enabled: b("gateway.tls.enabled"),
         control_ui_allow_insecure_auth: at(doc, "gateway.controlUi.allowInsecureAuth").cloned(),
-        control_ui_dangerously_disable_device_auth: at(doc, "gateway.controlUi.dangerouslyDisableDeviceAuth").cloned(),
+        control_ui_dangerously_disable_device_auth: at(
+            doc,
+            "gateway.controlUi.dangerouslyDisableDeviceAuth",
+        )
+        .cloned(),
         auto_approve_local: b("gateway.nodes.pairing.autoApproveLocal"),
         logging_file: s("logging.file"),
         hooks_token: at(doc, "hooks.token").map(secret_value),
@@ -132,10 +156,26 @@ fn config_token_sources(doc: &Value, display: &str) -> Vec<TokenSource> {
         });
     };
     for (key, kind, cred) in [
-        ("gateway.auth.token", TokenSourceKind::ConfigAuth, CredentialKind::Token),
-        ("gateway.auth.password", TokenSourceKind::ConfigAuth, CredentialKind::Password),
-        ("gateway.remote.token", TokenSourceKind::ConfigRemote, CredentialKind::Token),
-        ("gateway.remote.password", TokenSourceKind::ConfigRemote, CredentialKind::Password),
+        (
+            "gateway.auth.token",
+            TokenSourceKind::ConfigAuth,
+            CredentialKind::Token,
+        ),
+        (
+            "gateway.auth.password",
+            TokenSourceKind::ConfigAuth,
+            CredentialKind::Password,
+        ),
+        (
+            "gateway.remote.token",
+            TokenSourceKind::ConfigRemote,
+            CredentialKind::Token,
+        ),
+        (
+            "gateway.remote.password",
+            TokenSourceKind::ConfigRemote,
+            CredentialKind::Password,
+        ),
     ] {
         if let Some(v) = at(doc, key) {
             push(kind, cred, key, v);
@@ -144,7 +184,12 @@ fn config_token_sources(doc: &Value, display: &str) -> Vec<TokenSource> {
     for block in ["env", "env.vars"] {
         for (var, cred) in CREDENTIAL_VARS {
             if let Some(v) = at(doc, &format!("{block}.{var}")) {
-                push(TokenSourceKind::ConfigEnvBlock, cred, &format!("{block}.{var}"), v);
+                push(
+                    TokenSourceKind::ConfigEnvBlock,
+                    cred,
+                    &format!("{block}.{var}"),
+                    v,
+                );
             }
         }
     }
@@ -163,13 +208,24 @@ pub fn load(path: &Path, display: &str) -> LoadedConfig {
     };
     let mut problems = Vec::new();
     let bytes = match read_bounded(path, display, SMALL_LIMIT) {
-        Ok(None) => return LoadedConfig { info, token_sources: Vec::new(), problems },
+        Ok(None) => {
+            return LoadedConfig {
+                info,
+                token_sources: Vec::new(),
+                problems,
+            };
+        }
         Ok(Some(b)) => b,
         Err(p) => {
             info.exists = true;
             info.parse_error = Some(p.detail.clone());
-            problems.push(p.with_consequence("the gateway refuses to start with an unreadable config"));
-            return LoadedConfig { info, token_sources: Vec::new(), problems };
+            problems
+                .push(p.with_consequence("the gateway refuses to start with an unreadable config"));
+            return LoadedConfig {
+                info,
+                token_sources: Vec::new(),
+                problems,
+            };
         }
     };
     info.exists = true;
@@ -180,27 +236,47 @@ pub fn load(path: &Path, display: &str) -> LoadedConfig {
             match doc.as_object() {
                 Some(o) => info.top_level_keys = o.keys().cloned().collect(),
                 None => {
-                    let msg = format!("expected an object, found {}", super::fields::json_type(&doc));
+                    let msg = format!(
+                        "expected an object, found {}",
+                        super::fields::json_type(&doc)
+                    );
                     info.parse_error = Some(msg.clone());
                     problems.push(
-                        LoadProblem::new(display, ProblemKind::WrongType, msg)
-                            .with_consequence("the gateway refuses to start with an invalid config"),
+                        LoadProblem::new(display, ProblemKind::WrongType, msg).with_consequence(
+                            "the gateway refuses to start with an invalid config",
+                        ),
                     );
-                    return LoadedConfig { info, token_sources: Vec::new(), problems };
+                    return LoadedConfig {
+                        info,
+                        token_sources: Vec::new(),
+                        problems,
+                    };
                 }
             }
             info.facts = facts(&doc);
             let token_sources = config_token_sources(&doc, display);
             info.document = Some(doc);
-            LoadedConfig { info, token_sources, problems }
+            LoadedConfig {
+                info,
+                token_sources,
+                problems,
+            }
         }
         Err(e) => {
             info.parse_error = Some(e.clone());
             problems.push(
-                LoadProblem::new(display, ProblemKind::NotJson, format!("not valid JSON5: {e}"))
-                    .with_consequence("the gateway refuses to start: \"Invalid config\""),
+                LoadProblem::new(
+                    display,
+                    ProblemKind::NotJson,
+                    format!("not valid JSON5: {e}"),
+                )
+                .with_consequence("the gateway refuses to start: \"Invalid config\""),
             );
-            LoadedConfig { info, token_sources: Vec::new(), problems }
+            LoadedConfig {
+                info,
+                token_sources: Vec::new(),
+                problems,
+            }
         }
     }
 }
@@ -233,7 +309,10 @@ mod tests {
         assert_eq!(f.control_ui_allow_insecure_auth, Some(Value::Bool(true)));
         assert_eq!(f.auto_approve_local, Some(false));
         assert_eq!(f.last_touched_version.as_deref(), Some("2026.7.35"));
-        assert_eq!(f.env_block_vars, vec!["OPENCLAW_GATEWAY_PASSWORD", "OPENCLAW_GATEWAY_TOKEN"]);
+        assert_eq!(
+            f.env_block_vars,
+            vec!["OPENCLAW_GATEWAY_PASSWORD", "OPENCLAW_GATEWAY_TOKEN"]
+        );
         assert!(doc.get("unknownThing").is_some(), "unknown keys are kept");
         let sources = config_token_sources(&doc, "openclaw.json");
         let kinds: Vec<_> = sources.iter().map(|s| (s.kind, s.name.as_str())).collect();
@@ -241,11 +320,19 @@ mod tests {
             kinds,
             vec![
                 (TokenSourceKind::ConfigAuth, "gateway.auth.token"),
-                (TokenSourceKind::ConfigEnvBlock, "env.OPENCLAW_GATEWAY_TOKEN"),
-                (TokenSourceKind::ConfigEnvBlock, "env.vars.OPENCLAW_GATEWAY_PASSWORD"),
+                (
+                    TokenSourceKind::ConfigEnvBlock,
+                    "env.OPENCLAW_GATEWAY_TOKEN"
+                ),
+                (
+                    TokenSourceKind::ConfigEnvBlock,
+                    "env.vars.OPENCLAW_GATEWAY_PASSWORD"
+                ),
             ]
         );
-        assert!(matches!(&sources[1].value, SecretValue::EnvSubstitution { variable } if variable == "SOME_VAR"));
+        assert!(
+            matches!(&sources[1].value, SecretValue::EnvSubstitution { variable } if variable == "SOME_VAR")
+        );
         assert!(!format!("{sources:?}").contains("config-canary-token"));
     }
 
@@ -264,14 +351,26 @@ mod tests {
         assert!(c.info.exists && c.info.parse_error.is_some());
         assert_eq!(c.problems[0].kind, ProblemKind::NotJson);
         std::fs::write(&p, "[1, 2]").unwrap();
-        assert_eq!(load(&p, "openclaw.json").problems[0].kind, ProblemKind::WrongType);
+        assert_eq!(
+            load(&p, "openclaw.json").problems[0].kind,
+            ProblemKind::WrongType
+        );
     }
 
     #[test]
     fn secret_values() {
-        assert!(matches!(secret_value(&serde_json::json!({"source": "env", "id": "TOK"})), SecretValue::SecretRef { .. }));
-        assert!(matches!(secret_value(&serde_json::json!(5)), SecretValue::Other { .. }));
-        assert!(matches!(secret_value(&serde_json::json!("a ${B} c")), SecretValue::Literal { .. }));
+        assert!(matches!(
+            secret_value(&serde_json::json!({"source": "env", "id": "TOK"})),
+            SecretValue::SecretRef { .. }
+        ));
+        assert!(matches!(
+            secret_value(&serde_json::json!(5)),
+            SecretValue::Other { .. }
+        ));
+        assert!(matches!(
+            secret_value(&serde_json::json!("a ${B} c")),
+            SecretValue::Literal { .. }
+        ));
     }
 
     #[test]

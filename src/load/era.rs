@@ -18,9 +18,19 @@ pub struct EraInputs {
 
 /// Picks the effective version: override > installed > newest CLI in the logs > state writer.
 pub fn versions(signals: Vec<VersionSignal>) -> VersionInfo {
-    let best = |src: VersionSource| signals.iter().filter(|s| s.source == src).map(|s| &s.version).max().cloned();
+    let best = |src: VersionSource| {
+        signals
+            .iter()
+            .filter(|s| s.source == src)
+            .map(|s| &s.version)
+            .max()
+            .cloned()
+    };
     // The installed release is the first Installed signal (the service's own package comes first).
-    let installed = signals.iter().find(|s| s.source == VersionSource::Installed).map(|s| s.version.clone());
+    let installed = signals
+        .iter()
+        .find(|s| s.source == VersionSource::Installed)
+        .map(|s| s.version.clone());
     let state_written = best(VersionSource::StateWritten);
     let (effective, effective_source) = [
         (best(VersionSource::Override), VersionSource::Override),
@@ -31,30 +41,51 @@ pub fn versions(signals: Vec<VersionSignal>) -> VersionInfo {
     .into_iter()
     .find_map(|(v, s)| v.map(|v| (Some(v), Some(s))))
     .unwrap_or((None, None));
-    VersionInfo { effective, effective_source, installed, state_written, signals }
+    VersionInfo {
+        effective,
+        effective_source,
+        installed,
+        state_written,
+        signals,
+    }
 }
 
 pub fn decide(inputs: &EraInputs, version: &VersionInfo) -> EraInfo {
     let reader: Option<&Version> = version.effective.as_ref();
-    let reader_store = reader.map(|v| if v.uses_sqlite_store() { StoreKind::Sqlite } else { StoreKind::Json });
+    let reader_store = reader.map(|v| {
+        if v.uses_sqlite_store() {
+            StoreKind::Sqlite
+        } else {
+            StoreKind::Json
+        }
+    });
     let mut reasons = Vec::new();
     let describe_reader = || match (reader, version.effective_source) {
         (Some(v), Some(src)) => format!("OpenClaw {v} ({})", source_text(src)),
         _ => "the OpenClaw version is unknown".to_string(),
     };
     if inputs.json_present {
-        reasons.push("JSON pairing/identity files are present (devices/*.json, identity/*.json)".to_string());
+        reasons.push(
+            "JSON pairing/identity files are present (devices/*.json, identity/*.json)".to_string(),
+        );
     }
     if inputs.sqlite_rows {
         reasons.push("state/openclaw.sqlite holds pairing or identity rows".to_string());
     }
     if !inputs.migrated_archives.is_empty() {
-        reasons.push(format!("imported JSON archives: {}", inputs.migrated_archives.join(", ")));
+        reasons.push(format!(
+            "imported JSON archives: {}",
+            inputs.migrated_archives.join(", ")
+        ));
     }
     let (era, live_store) = match (inputs.json_present, inputs.sqlite_rows) {
         (true, true) => {
             let live = reader_store.unwrap_or(StoreKind::Sqlite);
-            reasons.push(format!("both stores hold data; {} reads the {} store", describe_reader(), store_text(live)));
+            reasons.push(format!(
+                "both stores hold data; {} reads the {} store",
+                describe_reader(),
+                store_text(live)
+            ));
             (Era::Mixed, Some(live))
         }
         (true, false) => match reader_store {
@@ -69,7 +100,10 @@ pub fn decide(inputs: &EraInputs, version: &VersionInfo) -> EraInfo {
         },
         (false, true) => match reader_store {
             Some(StoreKind::Json) => {
-                reasons.push(format!("{} reads only the JSON files, which do not exist", describe_reader()));
+                reasons.push(format!(
+                    "{} reads only the JSON files, which do not exist",
+                    describe_reader()
+                ));
                 (Era::Mixed, Some(StoreKind::Json))
             }
             _ => (Era::Sqlite, Some(StoreKind::Sqlite)),
@@ -114,11 +148,22 @@ mod tests {
     use super::*;
 
     fn sig(v: &str, source: VersionSource) -> VersionSignal {
-        VersionSignal { version: v.parse().unwrap(), source, location: "test".into() }
+        VersionSignal {
+            version: v.parse().unwrap(),
+            source,
+            location: "test".into(),
+        }
     }
 
     fn era(json: bool, rows: bool, signals: Vec<VersionSignal>) -> EraInfo {
-        decide(&EraInputs { json_present: json, sqlite_rows: rows, migrated_archives: vec![] }, &versions(signals))
+        decide(
+            &EraInputs {
+                json_present: json,
+                sqlite_rows: rows,
+                migrated_archives: vec![],
+            },
+            &versions(signals),
+        )
     }
 
     #[test]
@@ -130,7 +175,10 @@ mod tests {
         ]);
         assert_eq!(v.effective.unwrap().to_string(), "2026.8.1");
         assert_eq!(v.state_written.unwrap().to_string(), "2026.7.35");
-        let v = versions(vec![sig("2026.8.1", VersionSource::Installed), sig("2026.2.19", VersionSource::Override)]);
+        let v = versions(vec![
+            sig("2026.8.1", VersionSource::Installed),
+            sig("2026.2.19", VersionSource::Override),
+        ]);
         assert_eq!(v.effective_source, Some(VersionSource::Override));
         assert_eq!(versions(vec![]).effective, None);
     }
@@ -138,7 +186,15 @@ mod tests {
     #[test]
     fn plain_eras() {
         assert_eq!(era(true, false, vec![]).era, Era::Json);
-        assert_eq!(era(true, false, vec![sig("2026.7.35", VersionSource::StateWritten)]).era, Era::Json);
+        assert_eq!(
+            era(
+                true,
+                false,
+                vec![sig("2026.7.35", VersionSource::StateWritten)]
+            )
+            .era,
+            Era::Json
+        );
         assert_eq!(era(false, true, vec![]).era, Era::Sqlite);
         assert_eq!(era(false, false, vec![]).era, Era::Empty);
     }
@@ -149,11 +205,18 @@ mod tests {
         let e = era(
             true,
             false,
-            vec![sig("2026.7.35", VersionSource::StateWritten), sig("2026.9.6", VersionSource::Installed)],
+            vec![
+                sig("2026.7.35", VersionSource::StateWritten),
+                sig("2026.9.6", VersionSource::Installed),
+            ],
         );
         assert_eq!(e.era, Era::Mixed);
         assert_eq!(e.live_store, Some(StoreKind::Sqlite));
-        assert!(e.reasons.iter().any(|r| r.contains("never imported")), "{:?}", e.reasons);
+        assert!(
+            e.reasons.iter().any(|r| r.contains("never imported")),
+            "{:?}",
+            e.reasons
+        );
     }
 
     #[test]
@@ -162,14 +225,22 @@ mod tests {
         assert_eq!((e.era, e.live_store), (Era::Mixed, Some(StoreKind::Sqlite)));
         let e = era(true, true, vec![sig("2026.7.35", VersionSource::Installed)]);
         assert_eq!(e.live_store, Some(StoreKind::Json));
-        let e = era(false, true, vec![sig("2026.7.35", VersionSource::Installed)]);
+        let e = era(
+            false,
+            true,
+            vec![sig("2026.7.35", VersionSource::Installed)],
+        );
         assert_eq!((e.era, e.live_store), (Era::Mixed, Some(StoreKind::Json)));
     }
 
     #[test]
     fn migrated_archives_alone_mean_sqlite() {
         let e = decide(
-            &EraInputs { json_present: false, sqlite_rows: false, migrated_archives: vec!["devices/paired.json.migrated".into()] },
+            &EraInputs {
+                json_present: false,
+                sqlite_rows: false,
+                migrated_archives: vec!["devices/paired.json.migrated".into()],
+            },
             &versions(vec![]),
         );
         assert_eq!(e.era, Era::Sqlite);

@@ -23,7 +23,10 @@ pub struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     pub fn new(obj: &'a Map<String, Value>) -> Self {
-        Fields { obj, defects: Vec::new() }
+        Fields {
+            obj,
+            defects: Vec::new(),
+        }
     }
 
     fn present(&self, key: &str) -> Option<&'a Value> {
@@ -31,7 +34,10 @@ impl<'a> Fields<'a> {
     }
 
     fn wrong(&mut self, key: &str, expected: &str, found: &Value) {
-        self.defects.push(format!("{key}: expected {expected}, found {}", json_type(found)));
+        self.defects.push(format!(
+            "{key}: expected {expected}, found {}",
+            json_type(found)
+        ));
     }
 
     pub fn str(&mut self, key: &str) -> Option<String> {
@@ -86,7 +92,10 @@ impl<'a> Fields<'a> {
         for (i, item) in items.iter().enumerate() {
             match item.as_str() {
                 Some(s) => out.push(s.to_string()),
-                None => self.defects.push(format!("{key}[{i}]: expected string, found {}", json_type(item))),
+                None => self.defects.push(format!(
+                    "{key}[{i}]: expected string, found {}",
+                    json_type(item)
+                )),
             }
         }
         Some(out)
@@ -115,7 +124,8 @@ mod tests {
 
     #[test]
     fn absent_null_and_wrong_types() {
-        let v = json!({"a": "x", "n": null, "num": 5, "f": 5.0, "frac": 1.5, "list": ["a", 2], "b": 1});
+        let v =
+            json!({"a": "x", "n": null, "num": 5, "f": 5.0, "frac": 1.5, "list": ["a", 2], "b": 1});
         let mut f = Fields::new(v.as_object().unwrap());
         assert_eq!(f.str("a").as_deref(), Some("x"));
         assert_eq!(f.str("n"), None);

@@ -10,37 +10,165 @@ use std::path::Path;
 pub const STORE_LIMIT: u64 = 64 * 1024 * 1024;
 pub const SMALL_LIMIT: u64 = 4 * 1024 * 1024;
 
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    any(
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "arm",
+        target_arch = "aarch64",
+        target_arch = "riscv64",
+        target_arch = "powerpc",
+        target_arch = "powerpc64",
+        target_arch = "s390x",
+        target_arch = "loongarch64"
+    )
+))]
+const O_NONBLOCK: i32 = 0o4000;
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+))]
+const O_NONBLOCK: i32 = 0x4;
+#[cfg(not(any(
+    all(
+        any(target_os = "linux", target_os = "android"),
+        any(
+            target_arch = "x86",
+            target_arch = "x86_64",
+            target_arch = "arm",
+            target_arch = "aarch64",
+            target_arch = "riscv64",
+            target_arch = "powerpc",
+            target_arch = "powerpc64",
+            target_arch = "s390x",
+            target_arch = "loongarch64"
+        )
+    ),
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+)))]
+const O_NONBLOCK: i32 = 0;
+
+fn type_name(ft: &fs::FileType) -> &'static str {
+    if ft.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return "a device";
+        }
+    }
+    "not a regular file"
+}
+
+/// Opens without blocking on a FIFO swapped in after the type check.
+fn open_for_read(path: &Path) -> std::io::Result<fs::File> {
+    let mut opts = fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(O_NONBLOCK);
+    }
+    #[cfg(not(unix))]
+    let _ = O_NONBLOCK;
+    opts.open(path)
+}
+
+fn not_regular(display: &str, ft: &fs::FileType) -> LoadProblem {
+    LoadProblem::new(
+        display,
+        ProblemKind::NotRegularFile,
+        format!("is {} where a file was expected; not read", type_name(ft)),
+    )
+}
+
 /// Reads a file that may be absent. `Ok(None)` = no such file.
-pub fn read_bounded(path: &Path, display: &str, limit: u64) -> Result<Option<Vec<u8>>, LoadProblem> {
+pub fn read_bounded(
+    path: &Path,
+    display: &str,
+    limit: u64,
+) -> Result<Option<Vec<u8>>, LoadProblem> {
     let meta = match fs::metadata(path) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
             // A dangling symlink is "present but unreadable", not absent.
             if fs::symlink_metadata(path).is_ok() {
-                return Err(LoadProblem::new(display, ProblemKind::Unreadable, "symlink points to a missing file"));
+                return Err(LoadProblem::new(
+                    display,
+                    ProblemKind::Unreadable,
+                    "symlink points to a missing file",
+                ));
             }
             return Ok(None);
         }
-        Err(e) => return Err(LoadProblem::new(display, ProblemKind::Unreadable, e.to_string())),
+        Err(e) => {
+            return Err(LoadProblem::new(
+                display,
+                ProblemKind::Unreadable,
+                e.to_string(),
+            ));
+        }
     };
     if !meta.is_file() {
-        let what = if meta.is_dir() { "a directory" } else { "not a regular file (FIFO, socket or device)" };
-        return Err(LoadProblem::new(display, ProblemKind::NotRegularFile, format!("is {what}")));
+        return Err(not_regular(display, &meta.file_type()));
     }
     if meta.len() > limit {
         return Err(LoadProblem::new(
             display,
             ProblemKind::TooLarge,
-            format!("{} bytes; claw-doctor reads at most {limit} bytes of this file", meta.len()),
+            format!(
+                "{} bytes; claw-doctor reads at most {limit} bytes of this file",
+                meta.len()
+            ),
         ));
     }
-    let file = fs::File::open(path).map_err(|e| LoadProblem::new(display, ProblemKind::Unreadable, e.to_string()))?;
+    let file = open_for_read(path)
+        .map_err(|e| LoadProblem::new(display, ProblemKind::Unreadable, e.to_string()))?;
+    // The path may have been swapped between the check and the open.
+    match file.metadata() {
+        Ok(m) if m.is_file() => {}
+        Ok(m) => return Err(not_regular(display, &m.file_type())),
+        Err(e) => {
+            return Err(LoadProblem::new(
+                display,
+                ProblemKind::Unreadable,
+                e.to_string(),
+            ));
+        }
+    }
     let mut buf = Vec::with_capacity(meta.len() as usize);
     file.take(limit + 1)
         .read_to_end(&mut buf)
         .map_err(|e| LoadProblem::new(display, ProblemKind::Unreadable, e.to_string()))?;
     if buf.len() as u64 > limit {
-        return Err(LoadProblem::new(display, ProblemKind::TooLarge, format!("grew past {limit} bytes while reading")));
+        return Err(LoadProblem::new(
+            display,
+            ProblemKind::TooLarge,
+            format!("grew past {limit} bytes while reading"),
+        ));
     }
     Ok(Some(buf))
 }
@@ -51,7 +179,11 @@ pub fn parse_json(bytes: &[u8], display: &str) -> Result<serde_json::Value, Load
     let text = std::str::from_utf8(bytes)
         .map_err(|e| LoadProblem::new(display, ProblemKind::NotUtf8, format!("not UTF-8: {e}")))?;
     serde_json::from_str(text).map_err(|e| {
-        let detail = if text.trim().is_empty() { "empty file".to_string() } else { e.to_string() };
+        let detail = if text.trim().is_empty() {
+            "empty file".to_string()
+        } else {
+            e.to_string()
+        };
         LoadProblem::new(display, ProblemKind::NotJson, detail)
     })
 }
@@ -140,14 +272,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().join("paired.json");
         fs::create_dir(&d).unwrap();
-        assert_eq!(read_bounded(&d, "paired.json", 10).unwrap_err().kind, ProblemKind::NotRegularFile);
+        assert_eq!(
+            read_bounded(&d, "paired.json", 10).unwrap_err().kind,
+            ProblemKind::NotRegularFile
+        );
         #[cfg(unix)]
         {
             let fifo = dir.path().join("fifo.json");
-            let ok = std::process::Command::new("mkfifo").arg(&fifo).status().map(|s| s.success());
+            let ok = std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .map(|s| s.success());
             if matches!(ok, Ok(true)) {
                 // Would block forever if opened for reading.
-                assert_eq!(read_bounded(&fifo, "fifo.json", 10).unwrap_err().kind, ProblemKind::NotRegularFile);
+                assert_eq!(
+                    read_bounded(&fifo, "fifo.json", 10).unwrap_err().kind,
+                    ProblemKind::NotRegularFile
+                );
             }
         }
     }
@@ -155,11 +296,20 @@ mod tests {
     #[test]
     fn json_errors_are_typed() {
         assert_eq!(parse_json(b"", "f").unwrap_err().detail, "empty file");
-        assert_eq!(parse_json(b"{\"a\":", "f").unwrap_err().kind, ProblemKind::NotJson);
-        assert_eq!(parse_json(b"\xff\xfe", "f").unwrap_err().kind, ProblemKind::NotUtf8);
+        assert_eq!(
+            parse_json(b"{\"a\":", "f").unwrap_err().kind,
+            ProblemKind::NotJson
+        );
+        assert_eq!(
+            parse_json(b"\xff\xfe", "f").unwrap_err().kind,
+            ProblemKind::NotUtf8
+        );
         // deep nesting is an error, not a stack overflow
         let deep = "[".repeat(100_000);
-        assert_eq!(parse_json(deep.as_bytes(), "f").unwrap_err().kind, ProblemKind::NotJson);
+        assert_eq!(
+            parse_json(deep.as_bytes(), "f").unwrap_err().kind,
+            ProblemKind::NotJson
+        );
     }
 
     #[cfg(unix)]

@@ -15,8 +15,14 @@ const KNOWN: &[(&str, FileKind)] = &[
     ("devices/pending.json", FileKind::PendingJson),
     ("devices/bootstrap.json", FileKind::BootstrapJson),
     ("devices/paired.json.migrated", FileKind::PairedJsonMigrated),
-    ("devices/pending.json.migrated", FileKind::PendingJsonMigrated),
-    ("devices/bootstrap.json.migrated", FileKind::BootstrapJsonMigrated),
+    (
+        "devices/pending.json.migrated",
+        FileKind::PendingJsonMigrated,
+    ),
+    (
+        "devices/bootstrap.json.migrated",
+        FileKind::BootstrapJsonMigrated,
+    ),
     ("nodes/paired.json", FileKind::NodesPairedJson),
     ("nodes/pending.json", FileKind::NodesPendingJson),
     ("identity", FileKind::IdentityDir),
@@ -29,7 +35,14 @@ const KNOWN: &[(&str, FileKind)] = &[
 ];
 
 /// Hand-made backups from forum advice (`mv devices devices.bak`).
-const MANUAL_BACKUPS: &[&str] = &["devices.bak", "identity.bak", "devices.old", "identity.old", "devices.backup", "identity.backup"];
+const MANUAL_BACKUPS: &[&str] = &[
+    "devices.bak",
+    "identity.bak",
+    "devices.old",
+    "identity.old",
+    "devices.backup",
+    "identity.backup",
+];
 
 pub fn collect(state_dir: &Path, config_path: &Path) -> Vec<FileInfo> {
     let mut out: Vec<FileInfo> = Vec::new();
@@ -37,7 +50,11 @@ pub fn collect(state_dir: &Path, config_path: &Path) -> Vec<FileInfo> {
         out.push(c);
     }
     for (rel, kind) in KNOWN {
-        let path = if *rel == "." { state_dir.to_path_buf() } else { state_dir.join(rel) };
+        let path = if *rel == "." {
+            state_dir.to_path_buf()
+        } else {
+            state_dir.join(rel)
+        };
         if let Some(info) = inspect(&path, *kind, state_dir) {
             out.push(info);
         }
@@ -54,7 +71,14 @@ pub fn collect(state_dir: &Path, config_path: &Path) -> Vec<FileInfo> {
 pub fn migrated_archives(files: &[FileInfo]) -> Vec<String> {
     files
         .iter()
-        .filter(|f| matches!(f.kind, FileKind::PairedJsonMigrated | FileKind::PendingJsonMigrated | FileKind::BootstrapJsonMigrated))
+        .filter(|f| {
+            matches!(
+                f.kind,
+                FileKind::PairedJsonMigrated
+                    | FileKind::PendingJsonMigrated
+                    | FileKind::BootstrapJsonMigrated
+            )
+        })
         .map(|f| f.rel.clone())
         .collect()
 }
@@ -75,9 +99,18 @@ mod tests {
         let kinds: Vec<FileKind> = files.iter().map(|f| f.kind).collect();
         assert_eq!(
             kinds,
-            vec![FileKind::StateDir, FileKind::DevicesDir, FileKind::PairedJson, FileKind::PendingJsonMigrated, FileKind::ManualBackup]
+            vec![
+                FileKind::StateDir,
+                FileKind::DevicesDir,
+                FileKind::PairedJson,
+                FileKind::PendingJsonMigrated,
+                FileKind::ManualBackup
+            ]
         );
-        assert_eq!(migrated_archives(&files), vec!["devices/pending.json.migrated"]);
+        assert_eq!(
+            migrated_archives(&files),
+            vec!["devices/pending.json.migrated"]
+        );
         #[cfg(unix)]
         assert!(files[2].mode.is_some());
     }

@@ -34,7 +34,12 @@ pub struct JsonStores {
 }
 
 /// Reads one JSON file; problems go to `problems`, absence is `None`.
-fn read_doc(state_dir: &Path, rel: &str, problems: &mut Vec<LoadProblem>, present: &mut bool) -> Option<Value> {
+fn read_doc(
+    state_dir: &Path,
+    rel: &str,
+    problems: &mut Vec<LoadProblem>,
+    present: &mut bool,
+) -> Option<Value> {
     let path = state_dir.join(rel);
     let read = read_bounded(&path, rel, STORE_LIMIT);
     if !matches!(read, Ok(None)) {
@@ -43,7 +48,10 @@ fn read_doc(state_dir: &Path, rel: &str, problems: &mut Vec<LoadProblem>, presen
     let consequence = match rel {
         PAIRED => format!("{EMPTY_STORE}: every device looks unpaired and must pair again"),
         PENDING => format!("{EMPTY_STORE}: pending requests are lost"),
-        IDENTITY => "OpenClaw silently generates a new identity over it: a new deviceId that is not paired".to_string(),
+        IDENTITY => {
+            "OpenClaw silently generates a new identity over it: a new deviceId that is not paired"
+                .to_string()
+        }
         DEVICE_AUTH => "OpenClaw ignores the cached device tokens".to_string(),
         _ => EMPTY_STORE.to_string(),
     };
@@ -65,14 +73,22 @@ fn read_doc(state_dir: &Path, rel: &str, problems: &mut Vec<LoadProblem>, presen
 }
 
 /// The object form every store must have. Arrays and scalars are what OpenClaw reads as `{}`.
-fn as_store<'a>(v: &'a Value, rel: &str, problems: &mut Vec<LoadProblem>) -> Option<&'a Map<String, Value>> {
+fn as_store<'a>(
+    v: &'a Value,
+    rel: &str,
+    problems: &mut Vec<LoadProblem>,
+) -> Option<&'a Map<String, Value>> {
     match v {
         Value::Object(m) => Some(m),
         other => {
             let kind = super::fields::json_type(other);
             problems.push(
-                LoadProblem::new(rel, ProblemKind::WrongType, format!("expected an object keyed by id, found {kind}"))
-                    .with_consequence(format!("{EMPTY_STORE}: every record in it is ignored")),
+                LoadProblem::new(
+                    rel,
+                    ProblemKind::WrongType,
+                    format!("expected an object keyed by id, found {kind}"),
+                )
+                .with_consequence(format!("{EMPTY_STORE}: every record in it is ignored")),
             );
             None
         }
@@ -83,21 +99,32 @@ fn invalid_entry(rel: &str, key: &str, v: &Value) -> LoadProblem {
     LoadProblem::new(
         rel,
         ProblemKind::InvalidRecord,
-        format!("entry {key:?} is {}, not an object", super::fields::json_type(v)),
+        format!(
+            "entry {key:?} is {}, not an object",
+            super::fields::json_type(v)
+        ),
     )
 }
 
 pub fn load(state_dir: &Path, live: bool) -> JsonStores {
     let mut s = JsonStores::default();
-    let origin = |rel: &str| Origin { store: StoreKind::Json, live, location: rel.to_string() };
+    let origin = |rel: &str| Origin {
+        store: StoreKind::Json,
+        live,
+        location: rel.to_string(),
+    };
 
     if let Some(doc) = read_doc(state_dir, PAIRED, &mut s.problems, &mut s.present) {
         match &doc {
             // The pre-2026.1 array form: OpenClaw reads it as empty; keep the records for repair.
             Value::Array(items) => {
                 s.problems.push(
-                    LoadProblem::new(PAIRED, ProblemKind::WrongType, "legacy array form, not an object keyed by deviceId")
-                        .with_consequence(format!("{EMPTY_STORE}: every device looks unpaired")),
+                    LoadProblem::new(
+                        PAIRED,
+                        ProblemKind::WrongType,
+                        "legacy array form, not an object keyed by deviceId",
+                    )
+                    .with_consequence(format!("{EMPTY_STORE}: every device looks unpaired")),
                 );
                 for (i, item) in items.iter().enumerate() {
                     match item.as_object() {
@@ -114,7 +141,10 @@ pub fn load(state_dir: &Path, live: bool) -> JsonStores {
                 if let Some(map) = as_store(&doc, PAIRED, &mut s.problems) {
                     for (k, v) in map {
                         match v.as_object() {
-                            Some(o) => s.devices.push(records::paired_device(&origin(PAIRED), k, o)),
+                            Some(o) => {
+                                s.devices
+                                    .push(records::paired_device(&origin(PAIRED), k, o))
+                            }
                             None => s.problems.push(invalid_entry(PAIRED, k, v)),
                         }
                     }
@@ -128,7 +158,9 @@ pub fn load(state_dir: &Path, live: bool) -> JsonStores {
     {
         for (k, v) in map {
             match v.as_object() {
-                Some(o) => s.pending.push(records::pending_request(&origin(PENDING), k, o)),
+                Some(o) => s
+                    .pending
+                    .push(records::pending_request(&origin(PENDING), k, o)),
                 None => s.problems.push(invalid_entry(PENDING, k, v)),
             }
         }
@@ -144,8 +176,13 @@ pub fn load(state_dir: &Path, live: bool) -> JsonStores {
                 live,
                 location: BOOTSTRAP.to_string(),
                 token: Secret::new(k.clone()),
-                issued_at_ms: obj.and_then(|o| o.get("issuedAtMs").or_else(|| o.get("ts"))).and_then(Value::as_i64),
-                device_id: obj.and_then(|o| o.get("deviceId")).and_then(Value::as_str).map(str::to_string),
+                issued_at_ms: obj
+                    .and_then(|o| o.get("issuedAtMs").or_else(|| o.get("ts")))
+                    .and_then(Value::as_i64),
+                device_id: obj
+                    .and_then(|o| o.get("deviceId"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
             });
         }
     }
@@ -183,7 +220,11 @@ pub fn load(state_dir: &Path, live: bool) -> JsonStores {
     if let Some(doc) = read_doc(state_dir, DEVICE_AUTH, &mut s.problems, &mut s.present) {
         match doc.as_object() {
             Some(o) => s.token_cache = Some(records::token_cache(&origin(DEVICE_AUTH), o)),
-            None => s.problems.push(LoadProblem::new(DEVICE_AUTH, ProblemKind::WrongType, "expected an object")),
+            None => s.problems.push(LoadProblem::new(
+                DEVICE_AUTH,
+                ProblemKind::WrongType,
+                "expected an object",
+            )),
         }
     }
     s
@@ -214,9 +255,18 @@ mod tests {
     #[test]
     fn object_stores_load() {
         let dir = state_with(&[
-            (PAIRED, r#"{"d1": {"deviceId": "d1", "publicKey": "k", "scopes": ["operator.read"]}}"#),
-            (PENDING, r#"{"r1": {"requestId": "r1", "deviceId": "d1", "publicKey": "k", "ts": 5}}"#),
-            (BOOTSTRAP, r#"{"tok-secret-value": {"token": "tok-secret-value", "ts": 1, "issuedAtMs": 2}}"#),
+            (
+                PAIRED,
+                r#"{"d1": {"deviceId": "d1", "publicKey": "k", "scopes": ["operator.read"]}}"#,
+            ),
+            (
+                PENDING,
+                r#"{"r1": {"requestId": "r1", "deviceId": "d1", "publicKey": "k", "ts": 5}}"#,
+            ),
+            (
+                BOOTSTRAP,
+                r#"{"tok-secret-value": {"token": "tok-secret-value", "ts": 1, "issuedAtMs": 2}}"#,
+            ),
         ]);
         let s = load(dir.path(), true);
         assert!(s.present);
@@ -234,7 +284,12 @@ mod tests {
         assert!(s.present && s.devices.is_empty());
         let p = &s.problems[0];
         assert_eq!((p.path.as_str(), p.kind), (PAIRED, ProblemKind::NotJson));
-        assert!(p.consequence.as_deref().unwrap().contains("every device looks unpaired"));
+        assert!(
+            p.consequence
+                .as_deref()
+                .unwrap()
+                .contains("every device looks unpaired")
+        );
     }
 
     #[test]
@@ -249,9 +304,17 @@ mod tests {
 
     #[test]
     fn scalar_and_wrong_entries() {
-        let dir = state_with(&[(PENDING, "42"), (PAIRED, r#"{"a": "not an object"}"#), (IDENTITY, "[]")]);
+        let dir = state_with(&[
+            (PENDING, "42"),
+            (PAIRED, r#"{"a": "not an object"}"#),
+            (IDENTITY, "[]"),
+        ]);
         let s = load(dir.path(), true);
-        let kinds: Vec<_> = s.problems.iter().map(|p| (p.path.as_str(), p.kind)).collect();
+        let kinds: Vec<_> = s
+            .problems
+            .iter()
+            .map(|p| (p.path.as_str(), p.kind))
+            .collect();
         assert!(kinds.contains(&(PENDING, ProblemKind::WrongType)));
         assert!(kinds.contains(&(PAIRED, ProblemKind::InvalidRecord)));
         assert!(kinds.contains(&(IDENTITY, ProblemKind::WrongType)));

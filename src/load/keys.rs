@@ -9,14 +9,19 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_S
 use sha2::{Digest, Sha256};
 
 /// DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw key follows.
-const SPKI_ED25519_PREFIX: [u8; 12] = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+const SPKI_ED25519_PREFIX: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
 /// DER prefix of an Ed25519 PKCS#8 private key; the 32-byte seed follows.
 const PKCS8_ED25519_PREFIX: [u8; 16] = [
     0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ];
 
 pub fn device_id_from_raw(raw: &[u8; 32]) -> String {
-    Sha256::digest(raw).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(raw)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub fn raw_to_base64url(raw: &[u8; 32]) -> String {
@@ -29,7 +34,10 @@ fn pem_body(pem: &str, label: &str) -> Option<Vec<u8>> {
     let end = format!("-----END {label}-----");
     let start = pem.find(&begin)? + begin.len();
     let stop = start + pem[start..].find(&end)?;
-    let b64: String = pem[start..stop].chars().filter(|c| !c.is_whitespace()).collect();
+    let b64: String = pem[start..stop]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     STANDARD.decode(b64).ok()
 }
 
@@ -44,12 +52,17 @@ pub fn public_key_from_pem(pem: &str) -> Option<[u8; 32]> {
 
 /// The 32-byte seed from a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
 pub fn private_seed_from_pem(pem: &str) -> Option<[u8; 32]> {
-    pem_body(pem, "PRIVATE KEY")?.strip_prefix(&PKCS8_ED25519_PREFIX)?.try_into().ok()
+    pem_body(pem, "PRIVATE KEY")?
+        .strip_prefix(&PKCS8_ED25519_PREFIX)?
+        .try_into()
+        .ok()
 }
 
 /// The public key a private seed derives.
 pub fn public_from_seed(seed: &[u8; 32]) -> [u8; 32] {
-    ed25519_dalek::SigningKey::from_bytes(seed).verifying_key().to_bytes()
+    ed25519_dalek::SigningKey::from_bytes(seed)
+        .verifying_key()
+        .to_bytes()
 }
 
 /// Decodes a record's `publicKey` in whatever form it was stored, and says which form that was.
@@ -69,7 +82,9 @@ pub fn decode_public_key(text: &str) -> (KeyForm, Option<[u8; 32]>) {
     }
     for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
         if let Ok(bytes) = engine.decode(t) {
-            let raw = <[u8; 32]>::try_from(bytes.as_slice()).ok().or_else(|| raw_from_spki_der(&bytes));
+            let raw = <[u8; 32]>::try_from(bytes.as_slice())
+                .ok()
+                .or_else(|| raw_from_spki_der(&bytes));
             if let Some(raw) = raw {
                 return (KeyForm::OtherBase64, Some(raw));
             }
@@ -92,7 +107,9 @@ pub fn decode_private_seed_base64(text: &str) -> Option<[u8; 32]> {
 
 /// Looks like a 64-char lowercase hex deviceId.
 pub fn is_device_id(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
@@ -108,7 +125,10 @@ pub(crate) mod tests {
         let mut pkcs8 = PKCS8_ED25519_PREFIX.to_vec();
         pkcs8.extend_from_slice(&seed);
         let pem = |label: &str, der: &[u8]| {
-            format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", STANDARD.encode(der))
+            format!(
+                "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+                STANDARD.encode(der)
+            )
         };
         (pem("PUBLIC KEY", &spki), pem("PRIVATE KEY", &pkcs8), public)
     }
@@ -122,7 +142,13 @@ pub(crate) mod tests {
         let id = device_id_from_raw(&public);
         assert!(is_device_id(&id));
         // sha256 of the raw key, not of its base64 text or of the PEM
-        assert_ne!(id, Sha256::digest(raw_to_base64url(&public).as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>());
+        assert_ne!(
+            id,
+            Sha256::digest(raw_to_base64url(&public).as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
     }
 
     #[test]
@@ -130,26 +156,47 @@ pub(crate) mod tests {
         // From a 2026.7.35 lab capture: identity/device.json publicKeyPem and its deviceId.
         let pem = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAQp54M7zpleCOSw0xIIbMN8CyvvZByjjj+LhZZwTk0Vk=\n-----END PUBLIC KEY-----\n";
         let raw = public_key_from_pem(pem).unwrap();
-        assert_eq!(decode_public_key(&raw_to_base64url(&raw)), (KeyForm::Base64UrlRaw, Some(raw)));
-        assert_eq!(device_id_from_raw(&raw), "a12522e0d3d712beba4df8ce14e1b2969b87d62918688280b366dd7795732abb");
+        assert_eq!(
+            decode_public_key(&raw_to_base64url(&raw)),
+            (KeyForm::Base64UrlRaw, Some(raw))
+        );
+        assert_eq!(
+            device_id_from_raw(&raw),
+            "a12522e0d3d712beba4df8ce14e1b2969b87d62918688280b366dd7795732abb"
+        );
     }
 
     #[test]
     fn classifies_key_forms() {
         let (public_pem, _, public) = sample_pems();
-        assert_eq!(decode_public_key(&raw_to_base64url(&public)).0, KeyForm::Base64UrlRaw);
-        assert_eq!(decode_public_key(&STANDARD.encode(public)), (KeyForm::OtherBase64, Some(public)));
+        assert_eq!(
+            decode_public_key(&raw_to_base64url(&public)).0,
+            KeyForm::Base64UrlRaw
+        );
+        assert_eq!(
+            decode_public_key(&STANDARD.encode(public)),
+            (KeyForm::OtherBase64, Some(public))
+        );
         assert_eq!(decode_public_key(&public_pem), (KeyForm::Pem, Some(public)));
         assert_eq!(decode_public_key("not a key").0, KeyForm::Invalid);
-        assert_eq!(decode_public_key(&URL_SAFE_NO_PAD.encode([0u8; 31])).0, KeyForm::Invalid);
+        assert_eq!(
+            decode_public_key(&URL_SAFE_NO_PAD.encode([0u8; 31])).0,
+            KeyForm::Invalid
+        );
         // surrounding whitespace is not the canonical form OpenClaw compares by string
-        assert_eq!(decode_public_key(&format!(" {}", raw_to_base64url(&public))).0, KeyForm::OtherBase64);
+        assert_eq!(
+            decode_public_key(&format!(" {}", raw_to_base64url(&public))).0,
+            KeyForm::OtherBase64
+        );
     }
 
     #[test]
     fn rejects_non_ed25519_der() {
         let bad = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n";
         assert_eq!(public_key_from_pem(bad), None);
-        assert_eq!(private_seed_from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"), None);
+        assert_eq!(
+            private_seed_from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"),
+            None
+        );
     }
 }

@@ -22,17 +22,33 @@ fn roots(env: &Env) -> Vec<PathBuf> {
     roots
 }
 
-pub fn load(opts: &LogOptions, found: &Discovery, logging_file: Option<&str>, env: &Env) -> LogsInfo {
+pub fn load(
+    opts: &LogOptions,
+    found: &Discovery,
+    logging_file: Option<&str>,
+    env: &Env,
+) -> LogsInfo {
     if !opts.enabled {
-        return LogsInfo { enabled: false, origin: "--no-logs".into(), ..LogsInfo::default() };
+        return LogsInfo {
+            enabled: false,
+            origin: "--no-logs".into(),
+            ..LogsInfo::default()
+        };
     }
     let explicit = !(opts.files.is_empty() && opts.dirs.is_empty());
     let origin = if explicit {
         "--log / --log-dir".to_string()
     } else {
-        "OpenClaw's locations (logging.file, /tmp/openclaw, <tmpdir>/openclaw-<uid>, <state>/logs)".to_string()
+        "OpenClaw's locations (logging.file, /tmp/openclaw, <tmpdir>/openclaw-<uid>, <state>/logs)"
+            .to_string()
     };
-    let resolve = |p: &PathBuf| if p.is_absolute() { p.clone() } else { env.cwd.join(p) };
+    let resolve = |p: &PathBuf| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            env.cwd.join(p)
+        }
+    };
     let inputs = LogInputs {
         files: opts.files.iter().map(resolve).collect(),
         dirs: opts.dirs.iter().map(resolve).collect(),
@@ -48,14 +64,22 @@ pub fn load(opts: &LogOptions, found: &Discovery, logging_file: Option<&str>, en
         .iter()
         .map(|p| {
             let kind = match p.kind {
-                logs::ProblemKind::NotFound | logs::ProblemKind::Unreadable => ProblemKind::Unreadable,
+                logs::ProblemKind::NotFound | logs::ProblemKind::Unreadable => {
+                    ProblemKind::Unreadable
+                }
                 logs::ProblemKind::NotRegularFile => ProblemKind::NotRegularFile,
             };
             LoadProblem::new(p.path.display().to_string(), kind, p.detail.clone())
         })
         .collect();
     let summary = logs::scan(&discovery.paths(), &ScanOptions::default());
-    LogsInfo { enabled: true, origin, discovered: discovery.files, summary: Some(summary), problems }
+    LogsInfo {
+        enabled: true,
+        origin,
+        discovered: discovery.files,
+        summary: Some(summary),
+        problems,
+    }
 }
 
 /// OpenClaw versions of the CLIs that connected (`client=cli cli v2026.7.35`), with counts.

@@ -41,7 +41,9 @@ pub struct LoadOptions {
 pub enum LoadError {
     #[error(transparent)]
     Discover(#[from] DiscoverError),
-    #[error("no OpenClaw state dir at {path} (chosen by {origin}); pass --state-dir DIR or set OPENCLAW_STATE_DIR")]
+    #[error(
+        "no OpenClaw state dir at {path} (chosen by {origin}); pass --state-dir DIR or set OPENCLAW_STATE_DIR"
+    )]
     StateDirMissing { path: String, origin: String },
     #[error("the state dir {path} (chosen by {origin}) is not a directory")]
     StateDirNotDir { path: String, origin: String },
@@ -61,10 +63,16 @@ pub fn load(opts: &LoadOptions, env: &Env) -> Result<Model, LoadError> {
     let found = discover::discover(&opts.discover, env)?;
     let state = found.state_dir.path.clone();
     if !found.state_dir.exists {
-        return Err(LoadError::StateDirMissing { path: state.display().to_string(), origin: found.state_dir.origin });
+        return Err(LoadError::StateDirMissing {
+            path: state.display().to_string(),
+            origin: found.state_dir.origin,
+        });
     }
     if !state.is_dir() {
-        return Err(LoadError::StateDirNotDir { path: state.display().to_string(), origin: found.state_dir.origin });
+        return Err(LoadError::StateDirNotDir {
+            path: state.display().to_string(),
+            origin: found.state_dir.origin,
+        });
     }
     let mut problems: Vec<LoadProblem> = Vec::new();
 
@@ -95,23 +103,44 @@ pub fn load(opts: &LoadOptions, env: &Env) -> Result<Model, LoadError> {
 
     let files = inventory::collect(&state, &found.config.path);
 
-    let logs = log_files::load(&opts.logs, &found, cfg.info.facts.logging_file.as_deref(), env);
+    let logs = log_files::load(
+        &opts.logs,
+        &found,
+        cfg.info.facts.logging_file.as_deref(),
+        env,
+    );
 
     // Version signals, strongest first within each kind.
     let mut signals: Vec<VersionSignal> = Vec::new();
     if let Some(v) = &opts.openclaw_version {
-        signals.push(VersionSignal { version: v.clone(), source: VersionSource::Override, location: "--openclaw-version".into() });
+        signals.push(VersionSignal {
+            version: v.clone(),
+            source: VersionSource::Override,
+            location: "--openclaw-version".into(),
+        });
     }
     for unit in &srcs.services {
         for v in [&unit.version, &unit.package_version].into_iter().flatten() {
-            signals.push(VersionSignal { version: v.clone(), source: VersionSource::Installed, location: unit.path.display().to_string() });
+            signals.push(VersionSignal {
+                version: v.clone(),
+                source: VersionSource::Installed,
+                location: unit.path.display().to_string(),
+            });
         }
     }
     for (path, v) in &srcs.installed_packages {
-        signals.push(VersionSignal { version: v.clone(), source: VersionSource::Installed, location: path.display().to_string() });
+        signals.push(VersionSignal {
+            version: v.clone(),
+            source: VersionSource::Installed,
+            location: path.display().to_string(),
+        });
     }
     for (v, count) in log_files::client_versions(&logs) {
-        signals.push(VersionSignal { version: v, source: VersionSource::LogClient, location: format!("gateway logs ({count} lines)") });
+        signals.push(VersionSignal {
+            version: v,
+            source: VersionSource::LogClient,
+            location: format!("gateway logs ({count} lines)"),
+        });
     }
     if let Some(raw) = &cfg.info.facts.last_touched_version {
         match raw.parse::<Version>() {
@@ -120,7 +149,11 @@ pub fn load(opts: &LoadOptions, env: &Env) -> Result<Model, LoadError> {
                 source: VersionSource::StateWritten,
                 location: format!("{config_display} meta.lastTouchedVersion"),
             }),
-            Err(e) => problems.push(LoadProblem::new(&config_display, crate::model::ProblemKind::WrongType, format!("meta.lastTouchedVersion: {e}"))),
+            Err(e) => problems.push(LoadProblem::new(
+                &config_display,
+                crate::model::ProblemKind::WrongType,
+                format!("meta.lastTouchedVersion: {e}"),
+            )),
         }
     }
     for (key, v) in &sql.app_versions {

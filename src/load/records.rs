@@ -33,7 +33,10 @@ fn tokens(f: &mut Fields<'_>) -> Option<Vec<DeviceToken>> {
     let mut out = Vec::new();
     for (role, v) in map {
         let Some(obj) = v.as_object() else {
-            f.defects.push(format!("tokens.{role}: expected object, found {}", super::fields::json_type(v)));
+            f.defects.push(format!(
+                "tokens.{role}: expected object, found {}",
+                super::fields::json_type(v)
+            ));
             continue;
         };
         let mut t = Fields::new(obj);
@@ -47,7 +50,8 @@ fn tokens(f: &mut Fields<'_>) -> Option<Vec<DeviceToken>> {
             revoked_at_ms: t.int("revokedAtMs"),
             last_used_at_ms: t.int("lastUsedAtMs"),
         };
-        f.defects.extend(t.defects.into_iter().map(|d| format!("tokens.{role}.{d}")));
+        f.defects
+            .extend(t.defects.into_iter().map(|d| format!("tokens.{role}.{d}")));
         out.push(token);
     }
     Some(out)
@@ -171,11 +175,15 @@ pub fn identity(origin: &Origin, obj: &Map<String, Value>, row_key: Option<&str>
                 }
                 raw
             });
-            let seed = f.str("privateKey").map(|k| (keys::decode_private_seed_base64(&k), k));
+            let seed = f
+                .str("privateKey")
+                .map(|k| (keys::decode_private_seed_base64(&k), k));
             (public, seed)
         }
         IdentitySchema::Unknown => {
-            defects.push("no key fields (publicKeyPem/privateKeyPem or publicKey/privateKey)".to_string());
+            defects.push(
+                "no key fields (publicKeyPem/privateKeyPem or publicKey/privateKey)".to_string(),
+            );
             (None, None)
         }
     };
@@ -219,7 +227,11 @@ pub fn identity(origin: &Origin, obj: &Map<String, Value>, row_key: Option<&str>
 }
 
 /// One cached token entry (`tokens.<role>` of device-auth.json, or a `device_auth_tokens` row).
-pub fn cached_token(role: &str, obj: &Map<String, Value>, defects: &mut Vec<String>) -> CachedToken {
+pub fn cached_token(
+    role: &str,
+    obj: &Map<String, Value>,
+    defects: &mut Vec<String>,
+) -> CachedToken {
     let mut f = Fields::new(obj);
     let t = CachedToken {
         role: role.to_string(),
@@ -250,7 +262,14 @@ pub fn token_cache(origin: &Origin, obj: &Map<String, Value>) -> TokenCache {
         None => Vec::new(),
     };
     defects.extend(f.defects);
-    TokenCache { store: origin.store, live: origin.live, location: origin.location.clone(), device_id, entries, defects }
+    TokenCache {
+        store: origin.store,
+        live: origin.live,
+        location: origin.location.clone(),
+        device_id,
+        entries,
+        defects,
+    }
 }
 
 #[cfg(test)]
@@ -259,7 +278,11 @@ mod tests {
     use serde_json::json;
 
     fn origin() -> Origin {
-        Origin { store: StoreKind::Json, live: true, location: "devices/paired.json".into() }
+        Origin {
+            store: StoreKind::Json,
+            live: true,
+            location: "devices/paired.json".into(),
+        }
     }
 
     #[test]
@@ -278,11 +301,18 @@ mod tests {
         });
         let d = paired_device(&origin(), "a12522e0", v.as_object().unwrap());
         assert!(d.defects.is_empty(), "{:?}", d.defects);
-        assert_eq!(d.key_device_id.as_deref(), d.device_id.as_deref(), "the real key hashes to the real id");
+        assert_eq!(
+            d.key_device_id.as_deref(),
+            d.device_id.as_deref(),
+            "the real key hashes to the real id"
+        );
         assert_eq!(d.public_key_form, Some(crate::model::KeyForm::Base64UrlRaw));
         let tokens = d.tokens.unwrap();
         assert_eq!(tokens[0].role, "operator");
-        assert_eq!(tokens[0].scopes.as_deref(), Some(&["operator.read".to_string(), "operator.write".to_string()][..]));
+        assert_eq!(
+            tokens[0].scopes.as_deref(),
+            Some(&["operator.read".to_string(), "operator.write".to_string()][..])
+        );
         assert!(tokens[0].is_active());
         assert_eq!(d.approved_scopes, Some(vec!["operator.write".to_string()]));
         assert_eq!(d.roles, Some(vec!["operator".to_string()]));
@@ -296,7 +326,11 @@ mod tests {
         assert_eq!(d.scopes, Some(vec![]));
         assert_eq!(d.tokens.as_ref().map(Vec::len), Some(0));
         assert_eq!(d.public_key_form, Some(crate::model::KeyForm::Invalid));
-        assert!(d.defects.iter().any(|x| x.starts_with("tokens.operator")), "{:?}", d.defects);
+        assert!(
+            d.defects.iter().any(|x| x.starts_with("tokens.operator")),
+            "{:?}",
+            d.defects
+        );
     }
 
     #[test]
@@ -305,7 +339,10 @@ mod tests {
         let p = pending_request(&origin(), "r1", v.as_object().unwrap());
         assert!(p.defects.contains(&"requestId: missing".to_string()));
         assert!(p.defects.contains(&"publicKey: missing".to_string()));
-        assert!(p.defects.contains(&"deviceId: expected string, found number".to_string()));
+        assert!(
+            p.defects
+                .contains(&"deviceId: expected string, found number".to_string())
+        );
         assert_eq!(p.last_activity_ms(), Some(1));
     }
 
@@ -322,17 +359,27 @@ mod tests {
         let v = json!({"version": 1, "deviceId": "0".repeat(64), "publicKeyPem": public_pem, "privateKeyPem": private_pem});
         let id = identity(&origin(), v.as_object().unwrap(), None);
         assert!(!id.is_valid());
-        assert_eq!(id.device_id(), Some(good_id.as_str()), "the gateway sees the key's id, not the stored one");
+        assert_eq!(
+            id.device_id(),
+            Some(good_id.as_str()),
+            "the gateway sees the key's id, not the stored one"
+        );
     }
 
     #[test]
     fn identity_with_foreign_private_key_is_invalid() {
         let (public_pem, _, public) = crate::load::keys::tests::sample_pems();
         let other_seed = [2u8; 32];
-        let mut der = vec![0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
+        let mut der = vec![
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
         der.extend_from_slice(&other_seed);
         use base64::Engine;
-        let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", base64::engine::general_purpose::STANDARD.encode(der));
+        let pem = format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            base64::engine::general_purpose::STANDARD.encode(der)
+        );
         let v = json!({"deviceId": keys::device_id_from_raw(&public), "publicKeyPem": public_pem, "privateKeyPem": pem});
         let id = identity(&origin(), v.as_object().unwrap(), None);
         assert_eq!(id.private_key_matches, Some(false));

@@ -56,7 +56,9 @@ fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(2))?;
     // Touch the schema now so a locked or corrupt file fails here, not halfway through.
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })?;
     Ok(conn)
 }
 
@@ -67,9 +69,11 @@ fn open_copy(path: &Path) -> Result<(Connection, tempfile::TempDir), String> {
     std::fs::copy(path, &copy).map_err(|e| format!("copying the database: {e}"))?;
     let wal = path.with_extension("sqlite-wal");
     if wal.is_file() {
-        std::fs::copy(&wal, dir.path().join("openclaw.sqlite-wal")).map_err(|e| format!("copying the WAL: {e}"))?;
+        std::fs::copy(&wal, dir.path().join("openclaw.sqlite-wal"))
+            .map_err(|e| format!("copying the WAL: {e}"))?;
     }
-    let conn = Connection::open_with_flags(&copy, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| e.to_string())?;
+    let conn = Connection::open_with_flags(&copy, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(|e| e.to_string())?;
     Ok((conn, dir))
 }
 
@@ -90,13 +94,19 @@ fn camel(column: &str) -> String {
 }
 
 /// One row as an object in OpenClaw's JSON field names; `*_json` columns are parsed.
-fn row_object(row: &rusqlite::Row<'_>, columns: &[String], defects: &mut Vec<String>) -> Map<String, Value> {
+fn row_object(
+    row: &rusqlite::Row<'_>,
+    columns: &[String],
+    defects: &mut Vec<String>,
+) -> Map<String, Value> {
     let mut obj = Map::new();
     for (i, col) in columns.iter().enumerate() {
         let value = match row.get_ref(i) {
             Ok(ValueRef::Null) | Err(_) => Value::Null,
             Ok(ValueRef::Integer(n)) => Value::from(n),
-            Ok(ValueRef::Real(f)) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+            Ok(ValueRef::Real(f)) => {
+                serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+            }
             Ok(ValueRef::Text(t)) => Value::String(String::from_utf8_lossy(t).into_owned()),
             Ok(ValueRef::Blob(_)) => {
                 defects.push(format!("{col}: is a blob"));
@@ -122,14 +132,29 @@ fn row_object(row: &rusqlite::Row<'_>, columns: &[String], defects: &mut Vec<Str
     obj
 }
 
+/// A row as an object in OpenClaw's field names, with the defects found converting it.
+type RowObject = (Map<String, Value>, Vec<String>);
+
 /// Every row of a table as objects, or a problem. Missing tables yield no rows.
-fn rows(conn: &Connection, table: &str, tables: &[String], problems: &mut Vec<LoadProblem>) -> Vec<(Map<String, Value>, Vec<String>)> {
+fn rows(
+    conn: &Connection,
+    table: &str,
+    tables: &[String],
+    problems: &mut Vec<LoadProblem>,
+) -> Vec<RowObject> {
     if !tables.iter().any(|t| t == table) {
         return Vec::new();
     }
-    let run = || -> rusqlite::Result<Vec<(Map<String, Value>, Vec<String>)>> {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\" LIMIT {}", ROW_LIMIT + 1))?;
-        let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_string).collect();
+    let run = || -> rusqlite::Result<Vec<RowObject>> {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT * FROM \"{table}\" LIMIT {}",
+            ROW_LIMIT + 1
+        ))?;
+        let columns: Vec<String> = stmt
+            .column_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         let mut out = Vec::new();
         let mut q = stmt.query([])?;
         while let Some(row) = q.next()? {
@@ -143,7 +168,9 @@ fn rows(conn: &Connection, table: &str, tables: &[String], problems: &mut Vec<Lo
         Ok(mut r) => {
             if r.len() > ROW_LIMIT {
                 r.truncate(ROW_LIMIT);
-                problems.push(problem(format!("{table}: more than {ROW_LIMIT} rows; the rest were not read")));
+                problems.push(problem(format!(
+                    "{table}: more than {ROW_LIMIT} rows; the rest were not read"
+                )));
             }
             r
         }
@@ -155,7 +182,10 @@ fn rows(conn: &Connection, table: &str, tables: &[String], problems: &mut Vec<Lo
 }
 
 fn key_of(obj: &Map<String, Value>, field: &str) -> String {
-    obj.get(field).and_then(Value::as_str).unwrap_or_default().to_string()
+    obj.get(field)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 pub fn load(state_dir: &Path, live: bool) -> SqliteStores {
@@ -165,35 +195,50 @@ pub fn load(state_dir: &Path, live: bool) -> SqliteStores {
         Ok(m) if m.is_file() => s.present = true,
         Ok(_) => {
             s.present = true;
-            s.problems.push(LoadProblem::new(DB, ProblemKind::NotRegularFile, "is not a regular file"));
+            s.problems.push(LoadProblem::new(
+                DB,
+                ProblemKind::NotRegularFile,
+                "is not a regular file",
+            ));
             return s;
         }
         Err(_) => return s,
     }
     let (conn, _copy_dir) = match open_read_only(&path) {
         Ok(c) => (c, None),
-        Err(ro_err) => match open_copy(&path) {
-            Ok((c, d)) => (c, Some(d)),
-            Err(copy_err) => {
-                s.problems.push(
+        Err(ro_err) => {
+            match open_copy(&path) {
+                Ok((c, d)) => (c, Some(d)),
+                Err(copy_err) => {
+                    s.problems.push(
                     problem(format!("cannot open read-only ({ro_err}); reading a copy failed too ({copy_err})"))
                         .with_consequence("the SQLite pairing store could not be examined"),
                 );
-                return s;
+                    return s;
+                }
             }
-        },
+        }
     };
     s.tables = match conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .and_then(|mut st| st.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>())
-    {
+        .and_then(|mut st| {
+            st.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()
+        }) {
         Ok(t) => t,
         Err(e) => {
-            s.problems.push(problem(format!("listing tables: {e}")).with_consequence("the database is corrupt or not SQLite"));
+            s.problems.push(
+                problem(format!("listing tables: {e}"))
+                    .with_consequence("the database is corrupt or not SQLite"),
+            );
             return s;
         }
     };
-    let origin = |table: &str| Origin { store: StoreKind::Sqlite, live, location: format!("{DB}:{table}") };
+    let origin = |table: &str| Origin {
+        store: StoreKind::Sqlite,
+        live,
+        location: format!("{DB}:{table}"),
+    };
 
     for (obj, defects) in rows(&conn, PAIRED, &s.tables, &mut s.problems) {
         let mut d = records::paired_device(&origin(PAIRED), &key_of(&obj, "deviceId"), &obj);
@@ -235,15 +280,25 @@ pub fn load(state_dir: &Path, live: bool) -> SqliteStores {
             location: format!("{DB}:{BOOTSTRAP}"),
             token: Secret::new(key_of(&obj, "token")),
             issued_at_ms: obj.get("issuedAtMs").and_then(Value::as_i64),
-            device_id: obj.get("deviceId").and_then(Value::as_str).map(str::to_string),
+            device_id: obj
+                .get("deviceId")
+                .and_then(Value::as_str)
+                .map(str::to_string),
         });
     }
     for (obj, _) in rows(&conn, "schema_meta", &s.tables, &mut s.problems) {
-        if let Some(Ok(v)) = obj.get("appVersion").and_then(Value::as_str).map(str::parse::<Version>) {
+        if let Some(Ok(v)) = obj
+            .get("appVersion")
+            .and_then(Value::as_str)
+            .map(str::parse::<Version>)
+        {
             s.app_versions.push((key_of(&obj, "metaKey"), v));
         }
     }
-    s.rows_present = !(s.devices.is_empty() && s.pending.is_empty() && s.identities.is_empty() && s.token_caches.is_empty());
+    s.rows_present = !(s.devices.is_empty()
+        && s.pending.is_empty()
+        && s.identities.is_empty()
+        && s.token_caches.is_empty());
     s
 }
 
@@ -302,9 +357,18 @@ pub(crate) mod tests {
         assert_eq!(tok.scopes.as_ref().unwrap().len(), 2);
         assert_eq!(tok.token.as_ref().unwrap().expose(), "sqlite-canary-token");
         let p = &s.pending[0];
-        assert_eq!((p.is_repair, p.silent, p.ts), (Some(true), Some(false), Some(100)));
-        assert_eq!(s.token_caches[0].entries[0].scopes, Some(vec!["operator.read".to_string()]));
-        assert_eq!(s.app_versions, vec![("primary".to_string(), "2026.9.6".parse().unwrap())]);
+        assert_eq!(
+            (p.is_repair, p.silent, p.ts),
+            (Some(true), Some(false), Some(100))
+        );
+        assert_eq!(
+            s.token_caches[0].entries[0].scopes,
+            Some(vec!["operator.read".to_string()])
+        );
+        assert_eq!(
+            s.app_versions,
+            vec![("primary".to_string(), "2026.9.6".parse().unwrap())]
+        );
         assert_eq!(d.location, "state/openclaw.sqlite:device_pairing_paired");
     }
 
@@ -323,7 +387,14 @@ pub(crate) mod tests {
         conn.execute_batch("INSERT INTO device_pairing_paired (device_id, public_key, scopes_json, created_at_ms, approved_at_ms) VALUES ('d','k','[oops',1,2);").unwrap();
         drop(conn);
         let s = load(dir.path(), true);
-        assert!(s.devices[0].defects.iter().any(|d| d.starts_with("scopes_json: not valid JSON")), "{:?}", s.devices[0].defects);
+        assert!(
+            s.devices[0]
+                .defects
+                .iter()
+                .any(|d| d.starts_with("scopes_json: not valid JSON")),
+            "{:?}",
+            s.devices[0].defects
+        );
         assert_eq!(s.devices[0].scopes, None);
     }
 
@@ -331,7 +402,11 @@ pub(crate) mod tests {
     fn corrupt_database_is_a_problem_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir_all(dir.path().join("state")).unwrap();
-        fs::write(dir.path().join(DB), b"this is not a database, just text that is long enough").unwrap();
+        fs::write(
+            dir.path().join(DB),
+            b"this is not a database, just text that is long enough",
+        )
+        .unwrap();
         let s = load(dir.path(), true);
         assert!(s.present);
         assert_eq!(s.problems.len(), 1, "{:?}", s.problems);
@@ -339,7 +414,10 @@ pub(crate) mod tests {
     }
 
     fn stamp(p: &Path) -> (Vec<u8>, std::time::SystemTime) {
-        (fs::read(p).unwrap(), fs::metadata(p).unwrap().modified().unwrap())
+        (
+            fs::read(p).unwrap(),
+            fs::metadata(p).unwrap().modified().unwrap(),
+        )
     }
 
     #[test]
@@ -350,11 +428,19 @@ pub(crate) mod tests {
         // Keep the writer open so the WAL stays un-checkpointed, as under a crashed gateway.
         let db = dir.path().join(DB);
         let wal = dir.path().join("state/openclaw.sqlite-wal");
-        assert!(fs::metadata(&wal).unwrap().len() > 0, "test needs WAL frames");
+        assert!(
+            fs::metadata(&wal).unwrap().len() > 0,
+            "test needs WAL frames"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
         let (db_before, wal_before) = (stamp(&db), stamp(&wal));
         let s = load(dir.path(), true);
-        assert_eq!(s.devices.len(), 1, "rows still in the WAL are read: {:?}", s.problems);
+        assert_eq!(
+            s.devices.len(),
+            1,
+            "rows still in the WAL are read: {:?}",
+            s.problems
+        );
         assert!(stamp(&db) == db_before, "database bytes or mtime changed");
         assert!(stamp(&wal) == wal_before, "WAL bytes or mtime changed");
         drop(conn);
@@ -371,7 +457,11 @@ pub(crate) mod tests {
         let other = tempfile::tempdir().unwrap();
         fs::create_dir_all(other.path().join("state")).unwrap();
         fs::copy(dir.path().join(DB), other.path().join(DB)).unwrap();
-        fs::copy(dir.path().join("state/openclaw.sqlite-wal"), other.path().join("state/openclaw.sqlite-wal")).unwrap();
+        fs::copy(
+            dir.path().join("state/openclaw.sqlite-wal"),
+            other.path().join("state/openclaw.sqlite-wal"),
+        )
+        .unwrap();
         drop(conn);
         let state = other.path().join("state");
         fs::set_permissions(&state, fs::Permissions::from_mode(0o555)).unwrap();
@@ -380,7 +470,10 @@ pub(crate) mod tests {
         fs::set_permissions(&state, fs::Permissions::from_mode(0o755)).unwrap();
         assert_eq!(s.devices.len(), 1, "{:?}", s.problems);
         assert!(stamp(&other.path().join(DB)) == before);
-        assert!(!other.path().join("state/openclaw.sqlite-shm").exists() || nix_root(), "no -shm created in a read-only dir");
+        assert!(
+            !other.path().join("state/openclaw.sqlite-shm").exists() || nix_root(),
+            "no -shm created in a read-only dir"
+        );
     }
 
     fn nix_root() -> bool {
@@ -389,9 +482,11 @@ pub(crate) mod tests {
     }
 
     fn unsafe_uid_is_root() -> bool {
-        std::fs::metadata("/proc/self").map(|m| {
-            use std::os::unix::fs::MetadataExt;
-            m.uid() == 0
-        }).unwrap_or(false)
+        std::fs::metadata("/proc/self")
+            .map(|m| {
+                use std::os::unix::fs::MetadataExt;
+                m.uid() == 0
+            })
+            .unwrap_or(false)
     }
 }

@@ -221,8 +221,9 @@ pub struct Event {
     pub line: u64,
     /// The message text, with ANSI and other terminal control characters removed.
     pub message: String,
+    /// Kind-specific data (boxed: keeps `Event` small in the bounded group tables).
     #[serde(flatten)]
-    pub fields: EventFields,
+    pub fields: Box<EventFields>,
 }
 
 pub(crate) fn serialize_opt_timestamp<S: Serializer>(

@@ -28,5 +28,5 @@ pub use parse::{
 };
 pub use scan::{
     ClientVersionCount, EventGroup, FileSummary, GroupKey, LogSummary, ScanError, ScanOptions,
-    scan, scan_reader,
+    VersionCount, scan, scan_reader,
 };

@@ -17,7 +17,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use super::event::{Event, EventFields, EventKind, Level, Side};
 
 /// Longest message text kept in an [`Event`] (bytes, cut on a char boundary).
-pub const MAX_MESSAGE_BYTES: usize = 2048;
+pub const MAX_MESSAGE_BYTES: usize = 1024;
 
 /// Values that mean "redacted" in OpenClaw output and in pasted logs.
 const REDACTION_PLACEHOLDERS: [&str; 5] = [
@@ -36,7 +36,13 @@ const REDACTION_PLACEHOLDERS: [&str; 5] = [
 /// characters and Unicode bidi controls. Tabs become spaces. Newlines inside a
 /// message (JSON strings may hold them) become spaces too.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_sanitizing) {
+    // Fast path on bytes: C0 controls, DEL, and the lead bytes of C1 controls
+    // (U+0080..U+009F: 0xC2), U+061C (0xD8) and the bidi marks (0xE2) are the
+    // only things that can need work.
+    let suspicious = s
+        .bytes()
+        .any(|b| b < 0x20 || b == 0x7f || b == 0xc2 || b == 0xd8 || b == 0xe2);
+    if !suspicious || !s.chars().any(needs_sanitizing) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -436,7 +442,10 @@ pub(crate) struct LineParts {
 
 /// Splits a raw line (no trailing newline) into its parts.
 pub(crate) fn split_line(raw: &[u8]) -> LineParts {
-    let s = String::from_utf8_lossy(raw);
+    let s = match std::str::from_utf8(raw) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(raw),
+    };
     let trimmed = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if trimmed.starts_with('{') {
         match serde_json::from_str::<JsonLine<'_>>(trimmed) {
@@ -542,32 +551,30 @@ const MONTHS: [&str; 12] = [
 /// `Nov 21 09:54:22 host node[123]: rest` -> (`Nov 21 09:54:22`, `rest`);
 /// `2026-11-21T09:54:22+0000 host node[123]: rest` (journalctl -o short-iso) too.
 fn strip_journal_prefix(s: &str) -> Option<(&str, &str)> {
-    let (ts_end, _) =
-        if MONTHS.iter().any(|m| s.starts_with(m)) && s.as_bytes().get(3) == Some(&b' ') {
-            // "Mmm dd HH:MM:SS" (day may be space padded)
-            let rest = s[4..].trim_start();
-            let day_len = rest.bytes().take_while(u8::is_ascii_digit).count();
-            if day_len == 0 || day_len > 2 {
-                return None;
-            }
-            let after_day = &rest[day_len..];
-            let t = after_day.strip_prefix(' ')?;
-            let tlen = t
-                .bytes()
-                .take_while(|b| b.is_ascii_digit() || *b == b':' || *b == b'.')
-                .count();
-            if tlen < 8 {
-                return None;
-            }
-            let end = s.len() - t.len() + tlen;
-            (end, ())
-        } else {
-            let first = s.split(' ').next()?;
-            if !looks_like_iso_time(first) {
-                return None;
-            }
-            (first.len(), ())
-        };
+    let month_form = MONTHS.iter().any(|m| s.starts_with(m)) && s.as_bytes().get(3) == Some(&b' ');
+    let ts_end = if month_form {
+        // "Mmm dd HH:MM:SS" (day may be space padded)
+        let rest = s[4..].trim_start();
+        let day_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if day_len == 0 || day_len > 2 {
+            return None;
+        }
+        let t = rest[day_len..].strip_prefix(' ')?;
+        let tlen = t
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || *b == b':' || *b == b'.')
+            .count();
+        if tlen < 8 {
+            return None;
+        }
+        s.len() - t.len() + tlen
+    } else {
+        let first = s.split(' ').next()?;
+        if !looks_like_iso_time(first) {
+            return None;
+        }
+        first.len()
+    };
     let ts = &s[..ts_end];
     let rest = s[ts_end..].strip_prefix(' ')?;
     // host
@@ -577,13 +584,23 @@ fn strip_journal_prefix(s: &str) -> Option<(&str, &str)> {
         return None;
     }
     let rest = &rest[sp + 1..];
-    // ident[pid]: or ident:
+    // ident[pid]: (ident: alone only after a syslog-style date, so that a
+    // console `<iso time> word word: text` line is not mistaken for a journal line)
     let colon = rest.find(": ")?;
     let ident = &rest[..colon];
     if ident.is_empty() || ident.contains(' ') {
         return None;
     }
-    if ident.contains('[') && !ident.ends_with(']') {
+    let has_pid = ident
+        .strip_suffix(']')
+        .and_then(|i| i.rsplit_once('['))
+        .is_some_and(|(name, pid)| {
+            !name.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+        });
+    if ident.contains('[') && !has_pid {
+        return None;
+    }
+    if !month_form && !has_pid {
         return None;
     }
     Some((ts, &rest[colon + 2..]))
@@ -678,8 +695,21 @@ fn text_parts(line: &str) -> LineParts {
             _ => break,
         }
     }
+    // 2026.9 console lines append the context object as a `key=value` tail
+    // (`... phase=auth_validated cause=pairing-required ... reason=not-paired`)
+    let mut rest = rest.trim();
+    if parts.meta.cause.is_none()
+        && let Some((start, _)) = kv_idents(rest).find(|(_, ident)| *ident == "cause")
+        && start > 0
+    {
+        let tail = parse_console_meta(&rest[start..]);
+        if tail.cause.is_some() {
+            parts.meta.merge_from(tail);
+            rest = rest[..start].trim_end();
+        }
+    }
     // a context object somewhere else on the line (`gateway/ws: {"cause":...}` pastes)
-    let mut text = rest.trim().to_owned();
+    let mut text = rest.to_owned();
     if parts.meta.cause.is_none()
         && let Some(pos) = text.find("{\"cause\"")
     {
@@ -703,26 +733,94 @@ fn text_parts(line: &str) -> LineParts {
     parts
 }
 
+/// Parses a 2026.9 console meta tail: `key=value` pairs separated by spaces,
+/// values JSON-quoted when they hold spaces or `=`.
+fn parse_console_meta(tail: &str) -> Meta {
+    let mut m = Meta::default();
+    let mut rest = tail;
+    loop {
+        rest = rest.trim_start();
+        let Some(eq) = rest.find('=') else { break };
+        let key = &rest[..eq];
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            break;
+        }
+        let after = &rest[eq + 1..];
+        let (value, used): (String, usize) = if after.starts_with('"') {
+            let mut it = serde_json::Deserializer::from_str(after).into_iter::<String>();
+            match it.next() {
+                Some(Ok(v)) => (v, it.byte_offset()),
+                _ => break,
+            }
+        } else {
+            let end = after.find(' ').unwrap_or(after.len());
+            (after[..end].to_owned(), end)
+        };
+        m.keys += 1;
+        let slot = match key {
+            "cause" => &mut m.cause,
+            "reason" => &mut m.reason,
+            "deviceId" => &mut m.device_id,
+            "requestId" => &mut m.request_id,
+            "host" => &mut m.host,
+            "origin" => &mut m.origin,
+            "forwardedFor" => &mut m.forwarded_for,
+            "remoteAddr" => &mut m.remote_addr,
+            "client" => &mut m.client,
+            "clientDisplayName" => &mut m.client_display_name,
+            "mode" => &mut m.mode,
+            "version" => &mut m.version,
+            "authReason" => &mut m.auth_reason,
+            "authProvided" => &mut m.auth_provided,
+            "code" => &mut m.code,
+            _ => {
+                rest = &after[used..];
+                continue;
+            }
+        };
+        if slot.is_none() {
+            *slot = Some(value);
+        }
+        rest = &after[used..];
+    }
+    m
+}
+
 // ---------------------------------------------------------------------------
 // key=value helpers
 // ---------------------------------------------------------------------------
 
+/// Start offsets of the space-separated tokens of `text` that look like
+/// `ident=...`, with the ident.
+fn kv_idents(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let b = text.as_bytes();
+    let mut i = 0usize;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            let start = i;
+            let mut j = i;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                j += 1;
+            }
+            i = match memchr::memchr(b' ', &b[j..]) {
+                Some(p) => j + p + 1,
+                None => b.len(),
+            };
+            if j > start && b.get(j) == Some(&b'=') {
+                return Some((start, &text[start..j]));
+            }
+        }
+        None
+    })
+}
+
 /// Value of `key=` in a space-separated `k=v` list (values without spaces).
 /// The first occurrence wins.
 pub(crate) fn kv_token<'t>(text: &'t str, key: &str) -> Option<&'t str> {
-    let mut from = 0;
-    while let Some(pos) = text[from..].find(key) {
-        let start = from + pos;
-        let eq = start + key.len();
-        let preceded_ok = start == 0 || text.as_bytes()[start - 1] == b' ';
-        if preceded_ok && text.as_bytes().get(eq) == Some(&b'=') {
-            let v = &text[eq + 1..];
-            let end = v.find(' ').unwrap_or(v.len());
-            return Some(&v[..end]);
-        }
-        from = eq;
-    }
-    None
+    let (start, _) = kv_idents(text).find(|(_, ident)| *ident == key)?;
+    let v = &text[start + key.len() + 1..];
+    let end = v.find(' ').unwrap_or(v.len());
+    Some(&v[..end])
 }
 
 /// Values of `keys` in a line whose values may contain spaces (`ua=`,
@@ -731,19 +829,14 @@ pub(crate) fn kv_token<'t>(text: &'t str, key: &str) -> Option<&'t str> {
 /// next key that is present starts.
 pub(crate) fn kv_anchored<'t>(text: &'t str, keys: &[&str]) -> Vec<(usize, &'t str)> {
     let mut anchors: Vec<(usize, usize, usize)> = Vec::new(); // (key idx, key start, value start)
-    let mut from = 0;
-    for (i, key) in keys.iter().enumerate() {
-        let mut search = from;
-        while let Some(pos) = text[search..].find(key) {
-            let start = search + pos;
-            let eq = start + key.len();
-            let preceded_ok = start == 0 || text.as_bytes()[start - 1] == b' ';
-            if preceded_ok && text.as_bytes().get(eq) == Some(&b'=') {
-                anchors.push((i, start, eq + 1));
-                from = eq + 1;
-                break;
-            }
-            search = eq;
+    let mut next = 0usize;
+    for (start, ident) in kv_idents(text) {
+        if next >= keys.len() {
+            break;
+        }
+        if let Some(k) = keys[next..].iter().position(|k| *k == ident) {
+            anchors.push((next + k, start, start + ident.len() + 1));
+            next += k + 1;
         }
     }
     let mut out = Vec::with_capacity(anchors.len());
@@ -885,6 +978,8 @@ pub struct ClientVersionSeen {
 pub struct ParsedLine {
     pub event: Option<Event>,
     pub client_version: Option<ClientVersionSeen>,
+    /// `Gateway version: X` (CLI `gateway status` output).
+    pub gateway_version: Option<String>,
     /// The line's time as written.
     pub time: Option<String>,
     /// `time` parsed.
@@ -897,27 +992,75 @@ pub struct ParsedLine {
 /// Aho-Corasick search for them over whole chunks; only lines containing one
 /// are parsed. Must stay a superset of what `classify` recognises.
 pub const PREFILTER_LITERALS: &[&str] = &[
-    "closed before connect",
-    "security audit: device",
-    "unauthorized",
-    "pairing required",
-    "pairing-required",
-    "pending approval",
-    "Proxy headers detected",
-    "unattributable proxy",
-    "non-local Host",
-    "identity required",
-    "requires device identity",
-    "device-required",
-    "auto-approve",
-    "migration failed",
-    "Legacy pairing store",
-    "Legacy device",
+    // Chosen so that their first bytes are rare in ordinary gateway lines
+    // (every JSON line holds `openclaw`, `device`, `pair...`, `proto...`),
+    // which keeps the SIMD (Teddy) search fast; `classify` does the real matching.
+    "closed before connect", // 1008 closes (pairing, unauthorized, device identity)
+    "security audit: device", // access / metadata upgrade audits
+    "unauthorized",          // `unauthorized conn=`, `unauthorized: ...` closes and client errors
+    "required",              // `pairing required`, `pairing-required`, `device identity required`
+    "g approval",            // `... upgrade pending approval` client short forms
+    "headers detected",      // `Proxy headers detected from untrusted address`
+    "unattributable",        // `observed unattributable proxy-shaped traffic`
+    "local Host",            // `Loopback connection with non-local Host header`
+    "dentity",               // `device identity`, `DeviceIdentityMigrationRequiredError`
+    "uto-approve",           // `device pairing auto-approved`, ssh-verified auto-approve
+    "migration failed",      // `device pairing store migration failed`
+    "Legacy ",               // `Legacy pairing store(s) ...`, `Legacy device identity|auth ...`
     "did not complete cleanly",
-    "DeviceIdentityMigrationRequired",
-    "webchat connected",
-    "protocol mismatch",
+    "webchat connected", // client versions
+    "rotocol mismatch",  // client versions
+    "CLI version: ",     // `gateway status` output
+    "Gateway version: ", // `gateway status` output
 ];
+
+/// The phrases `classify` dispatches on, found with one Aho-Corasick pass
+/// over the message instead of one substring search each.
+const M_CLOSE: usize = 0;
+const M_ACCESS: usize = 1;
+const M_METADATA: usize = 2;
+const M_UNAUTH_CONN: usize = 3;
+const M_AUTO: usize = 4;
+const M_SSH_AUTO: usize = 5;
+const M_PROXY: usize = 6;
+const M_UNATTR: usize = 7;
+const M_NON_LOCAL: usize = 8;
+const M_CONTROL_UI_IDENTITY: usize = 9;
+const M_IDENTITY_REQUIRED: usize = 10;
+const DISPATCH_MARKERS: [&str; 11] = [
+    "closed before connect",
+    "security audit: device access upgrade requested",
+    "security audit: device metadata upgrade requested",
+    "unauthorized conn=",
+    "device pairing auto-approved",
+    "security audit: device pairing ssh-verified auto-approve",
+    "Proxy headers detected from untrusted address",
+    "unattributable proxy-shaped traffic from ",
+    "Loopback connection with non-local Host header",
+    "control ui requires device identity",
+    "device identity required",
+];
+
+/// First position of each dispatch marker in `t`.
+fn find_markers(t: &str) -> [Option<usize>; DISPATCH_MARKERS.len()] {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(DISPATCH_MARKERS)
+            .expect("valid dispatch markers")
+    });
+    let mut out = [None; DISPATCH_MARKERS.len()];
+    // the markers never overlap in real lines, so a leftmost scan finds them all
+    for m in ac.find_iter(t) {
+        let slot = &mut out[m.pattern().as_usize()];
+        if slot.is_none() {
+            *slot = Some(m.start());
+        }
+    }
+    out
+}
 
 /// The (kind, side, fields) a message maps to.
 struct Classified {
@@ -969,11 +1112,12 @@ impl LineParser {
             file,
             line,
             message: cap_string(parts.text.clone(), MAX_MESSAGE_BYTES),
-            fields: c.fields,
+            fields: Box::new(c.fields),
         });
         ParsedLine {
             event,
             client_version,
+            gateway_version: version_after(&parts.text, "Gateway version: "),
             time: parts.time,
             timestamp,
             malformed: false,
@@ -1000,11 +1144,12 @@ impl LineParser {
     fn classify(&mut self, p: &LineParts) -> Option<Classified> {
         let t = p.text.as_str();
         let m = &p.meta;
+        let at = find_markers(t);
 
-        if t.contains("closed before connect") {
+        if at[M_CLOSE].is_some() {
             return self.classify_close(t, m);
         }
-        if let Some(pos) = t.find("security audit: device access upgrade requested") {
+        if let Some(pos) = at[M_ACCESS] {
             let body = &t[pos..];
             let f = EventFields {
                 reason: clean(kv_token(body, "reason")),
@@ -1026,7 +1171,7 @@ impl LineParser {
             );
             return Some(gw(EventKind::AccessUpgrade, f));
         }
-        if let Some(pos) = t.find("security audit: device metadata upgrade requested") {
+        if let Some(pos) = at[M_METADATA] {
             let body = &t[pos..];
             let f = EventFields {
                 reason: clean(kv_token(body, "reason")),
@@ -1048,10 +1193,10 @@ impl LineParser {
             );
             return Some(gw(EventKind::MetadataUpgrade, f));
         }
-        if let Some(pos) = t.find("unauthorized conn=") {
+        if let Some(pos) = at[M_UNAUTH_CONN] {
             return Some(gw(EventKind::Unauthorized, unauthorized_fields(&t[pos..])));
         }
-        if let Some(pos) = t.find("device pairing auto-approved") {
+        if let Some(pos) = at[M_AUTO] {
             let body = &t[pos..];
             let f = EventFields {
                 device_id: clean(kv_token(body, "device")),
@@ -1060,7 +1205,7 @@ impl LineParser {
             };
             return Some(gw(EventKind::AutoApproved, f));
         }
-        if let Some(pos) = t.find("security audit: device pairing ssh-verified auto-approve") {
+        if let Some(pos) = at[M_SSH_AUTO] {
             let body = &t[pos..];
             let f = EventFields {
                 reason: Some("ssh-verified".to_owned()),
@@ -1072,7 +1217,7 @@ impl LineParser {
             };
             return Some(gw(EventKind::AutoApproved, f));
         }
-        if t.contains("Proxy headers detected from untrusted address") {
+        if at[M_PROXY].is_some() {
             let f = EventFields {
                 remote: clean(m.remote_addr.as_deref()),
                 fwd: clean(m.forwarded_for.as_deref()),
@@ -1081,7 +1226,7 @@ impl LineParser {
             };
             return Some(gw(EventKind::UntrustedProxy, f));
         }
-        if let Some(pos) = t.find("unattributable proxy-shaped traffic from ") {
+        if let Some(pos) = at[M_UNATTR] {
             let v = &t[pos + "unattributable proxy-shaped traffic from ".len()..];
             let end = v.find([';', ' ']).unwrap_or(v.len());
             let f = EventFields {
@@ -1090,7 +1235,7 @@ impl LineParser {
             };
             return Some(gw(EventKind::UnattributableProxy, f));
         }
-        if t.contains("Loopback connection with non-local Host header") {
+        if at[M_NON_LOCAL].is_some() {
             let f = EventFields {
                 host: clean(m.host.as_deref()),
                 remote: clean(m.remote_addr.as_deref()),
@@ -1108,10 +1253,8 @@ impl LineParser {
         if let Some(c) = classify_client(t) {
             return Some(c);
         }
-        if t.contains("control ui requires device identity")
-            || t.contains("device identity required")
-        {
-            let reason = if t.contains("control ui requires device identity") {
+        if at[M_CONTROL_UI_IDENTITY].is_some() || at[M_IDENTITY_REQUIRED].is_some() {
+            let reason = if at[M_CONTROL_UI_IDENTITY].is_some() {
                 "control-ui-insecure-context"
             } else {
                 "device-required"
@@ -1438,9 +1581,29 @@ fn migration_detail(t: &str) -> Option<String> {
     }
 }
 
+/// `<marker>2026.9.6 ...` at the start of a message -> `2026.9.6`.
+fn version_after(text: &str, marker: &str) -> Option<String> {
+    let v = text.strip_prefix(marker)?;
+    let end = v.find(' ').unwrap_or(v.len());
+    let v = v[..end].trim_start_matches('v');
+    let ok = !v.is_empty()
+        && v.as_bytes()[0].is_ascii_digit()
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+'));
+    ok.then(|| v.to_owned())
+}
+
 /// Client software versions mentioned on a line.
 fn client_version_in(p: &LineParts) -> Option<ClientVersionSeen> {
     let t = p.text.as_str();
+    // `CLI version: 2026.9.6 (/path/openclaw.mjs)` (CLI `gateway status` output)
+    if let Some(version) = version_after(t, "CLI version: ") {
+        return Some(ClientVersionSeen {
+            client: "cli".to_owned(),
+            mode: None,
+            version,
+        });
+    }
     // `... client=<label> <mode> v<ver> ...` (unauthorized, webchat connected, protocol mismatch)
     if let Some(pos) = t.find(" client=") {
         let v = &t[pos + " client=".len()..];
@@ -1467,8 +1630,8 @@ fn client_version_in(p: &LineParts) -> Option<ClientVersionSeen> {
         }
     }
     let m = &p.meta;
-    if let (Some(client), Some(version)) = (clean(m.client.as_deref()), clean(m.version.as_deref()))
-    {
+    let client = clean(m.client_display_name.as_deref()).or_else(|| clean(m.client.as_deref()));
+    if let (Some(client), Some(version)) = (client, clean(m.version.as_deref())) {
         return Some(ClientVersionSeen {
             client,
             mode: clean(m.mode.as_deref()),
@@ -1742,12 +1905,12 @@ mod tests {
             let e = ev(line);
             assert_eq!(e.kind, EventKind::UntrustedProxy);
             // the real line carries no address (no context object)
-            assert_eq!(e.fields, EventFields::default());
+            assert_eq!(*e.fields, EventFields::default());
         }
         for line in [V7_NON_LOCAL_HOST, V7_CONSOLE_NON_LOCAL_HOST] {
             let e = ev(line);
             assert_eq!(e.kind, EventKind::NonLocalHost);
-            assert_eq!(e.fields, EventFields::default());
+            assert_eq!(*e.fields, EventFields::default());
         }
     }
 
@@ -2016,6 +2179,12 @@ mod tests {
         assert_eq!(e.timestamp, None);
         assert_eq!(e.fields.role.as_deref(), Some("node"));
 
+        // a console line that merely looks journal-ish is not stripped
+        let e = ev(
+            "2026-11-21T11:00:00.000+00:00 openclaw Reason: gateway closed (1008): pairing required",
+        );
+        assert_eq!(e.time.as_deref(), Some("2026-11-21T11:00:00.000+00:00"));
+        assert!(e.message.starts_with("openclaw Reason:"));
         // short-iso journal timestamps parse
         let e = ev(
             "2026-11-21T09:54:22+0000 host node[1]: [gateway] device pairing auto-approved device=abc role=operator",
@@ -2144,6 +2313,10 @@ mod tests {
             V7_CLIENT_NOT_PAIRED,
             V7_CLIENT_SCOPE,
             V7_CLIENT_METADATA,
+            V9_CLOSE_PAIRING_TEXT,
+            V9_CONSOLE_CLOSE_META_TAIL,
+            V9_AUDIT_SCOPE,
+            V9_CLIENT_NOT_PAIRED,
             "gateway: observed unattributable proxy-shaped traffic from 1.2.3.4; x",
             "disconnected (1008): device identity required",
             "control ui requires device identity (use HTTPS or localhost secure context)",
@@ -2180,6 +2353,110 @@ mod tests {
             Some("2026-11-21T11:07:36.915+00:00")
         );
         assert_eq!(extract_time(b"garbage"), None);
+    }
+
+    #[test]
+    fn pairing_closes_2026_9() {
+        let e = ev(V9_CLOSE_PAIRING_TEXT);
+        assert_eq!(e.kind, EventKind::PairingRequired);
+        assert_eq!(e.side, Side::Gateway);
+        assert_eq!(e.fields.reason.as_deref(), Some("not-paired"));
+        assert_eq!(
+            e.fields.request_id.as_deref(),
+            Some("d3ef945e-08da-4ff0-b657-1b7e132080c6")
+        );
+        assert_eq!(e.fields.host.as_deref(), Some("vm:28789"));
+        let e = ev(V9_CLOSE_CONNECT_FAILED);
+        assert_eq!(e.kind, EventKind::PairingRequired);
+        assert!(e.message.contains("reason=connect failed"));
+        assert_eq!(e.fields.reason.as_deref(), Some("not-paired"));
+        assert_eq!(
+            e.fields.device_id.as_deref(),
+            Some("6f7ab7a13c2012ac2133576ed8ba1bee3ab8847de307d8ab8a239b3ce0b35c1a")
+        );
+        let e = ev(V9_CLOSE_NOT_PAIRED_PROXY);
+        assert_eq!(e.fields.fwd.as_deref(), Some("203.0.113.10"));
+        assert_eq!(e.fields.reason.as_deref(), Some("not-paired"));
+    }
+
+    #[test]
+    fn console_meta_tail_2026_9() {
+        // 2026.9 console lines carry the context object as a key=value tail
+        let e = ev(V9_CONSOLE_CLOSE_META_TAIL);
+        assert_eq!(e.kind, EventKind::PairingRequired);
+        assert_eq!(e.subsystem.as_deref(), Some("ws"));
+        let f = &e.fields;
+        assert_eq!(f.reason.as_deref(), Some("not-paired"));
+        assert_eq!(
+            f.request_id.as_deref(),
+            Some("65913c9b-997b-41f2-9b63-8e9c78316bf1")
+        );
+        assert_eq!(
+            f.device_id.as_deref(),
+            Some("de86da00b29c5f364403b42aa2b6ab7510ce0fa7421b2377ec070b4220d37634")
+        );
+        assert_eq!(f.fwd.as_deref(), Some("203.0.113.10"));
+        assert_eq!(
+            f.conn.as_deref(),
+            Some("06d31b8b-715a-4e1b-b6f4-dce557b061ce")
+        );
+        // the tail is not part of the message; the close reason is what was sent
+        assert!(
+            e.message
+                .ends_with("reason=connect failed phase=auth_validated")
+        );
+        // quoted values in the tail
+        let m = parse_console_meta(
+            r#"cause=unauthorized authReason=token_mismatch clientDisplayName="My Phone" userAgent="a b=c" version=2026.9.6"#,
+        );
+        assert_eq!(m.cause.as_deref(), Some("unauthorized"));
+        assert_eq!(m.client_display_name.as_deref(), Some("My Phone"));
+        assert_eq!(m.version.as_deref(), Some("2026.9.6"));
+        assert_eq!(m.auth_reason.as_deref(), Some("token_mismatch"));
+    }
+
+    #[test]
+    fn other_kinds_2026_9() {
+        let e = ev(V9_AUDIT_SCOPE);
+        assert_eq!(e.kind, EventKind::AccessUpgrade);
+        assert_eq!(
+            e.fields.scopes_from,
+            v(&["operator.pairing", "operator.read"])
+        );
+        assert_eq!(e.fields.scopes_to, v(&["operator.write"]));
+        let e = ev(V9_AUTO_APPROVED);
+        assert_eq!(e.kind, EventKind::AutoApproved);
+        assert_eq!(e.fields.role.as_deref(), Some("operator"));
+        assert_eq!(ev(V9_NON_LOCAL_HOST).kind, EventKind::NonLocalHost);
+        let e = ev(V9_CLIENT_NOT_PAIRED);
+        assert_eq!((e.kind, e.side), (EventKind::PairingRequired, Side::Client));
+        assert_eq!(e.fields.reason.as_deref(), Some("not-paired"));
+        // the CLI's summary repeat of the same error is not counted again
+        none(V9_CLIENT_REASON_REPEAT);
+        none(V9_CATALOG_FAILED);
+        none(V9_BLANK_MESSAGE);
+    }
+
+    #[test]
+    fn versions_reported_by_gateway_status_2026_9() {
+        let p = parse_line(V9_CLI_VERSION.as_bytes(), 0, 1);
+        assert!(p.event.is_none());
+        assert_eq!(
+            p.client_version,
+            Some(ClientVersionSeen {
+                client: "cli".into(),
+                mode: None,
+                version: "2026.9.6".into()
+            })
+        );
+        let p = parse_line(V9_GATEWAY_VERSION.as_bytes(), 0, 1);
+        assert_eq!(p.gateway_version.as_deref(), Some("2026.9.6"));
+        assert!(p.client_version.is_none());
+        assert!(
+            parse_line(b"Gateway version: unknown", 0, 1)
+                .gateway_version
+                .is_none()
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Streaming scanner: chunked reads, one Aho-Corasick prefilter per chunk,
 //! lazy per-line parsing of the few matching lines, bounded aggregation.
 
-use std::collections::hash_map::DefaultHasher;
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fs::File;
 use std::hash::{Hash, Hasher};
@@ -37,8 +37,12 @@ pub struct ScanOptions<'a> {
     pub chunk_size: usize,
     /// Longest line looked at; the rest of a longer line is skipped.
     pub max_line_len: usize,
-    /// Worker threads for several files (0 = available parallelism).
+    /// Worker threads (0 = available parallelism). Several files are read
+    /// concurrently; a file of at least `2 * split_min_bytes` is split into
+    /// line-aligned ranges read concurrently.
     pub threads: usize,
+    /// Smallest range a single file is split into.
+    pub split_min_bytes: usize,
     /// Called with the total number of bytes read so far (all files).
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
 }
@@ -48,10 +52,11 @@ impl Default for ScanOptions<'_> {
         ScanOptions {
             since: None,
             until: None,
-            max_groups: 4096,
+            max_groups: 1024,
             max_samples: 32,
             max_client_versions: 256,
-            chunk_size: 512 * 1024,
+            chunk_size: 64 * 1024,
+            split_min_bytes: 32 * 1024 * 1024,
             max_line_len: 1024 * 1024,
             threads: 0,
             progress: None,
@@ -70,6 +75,7 @@ impl std::fmt::Debug for ScanOptions<'_> {
             .field("chunk_size", &self.chunk_size)
             .field("max_line_len", &self.max_line_len)
             .field("threads", &self.threads)
+            .field("split_min_bytes", &self.split_min_bytes)
             .field("progress", &self.progress.is_some())
             .finish()
     }
@@ -233,6 +239,18 @@ pub struct ClientVersionCount {
     pub last_time: Option<String>,
 }
 
+/// A gateway version and how often it was reported.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionCount {
+    pub version: String,
+    pub count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_time: Option<String>,
+}
+
 /// Bounded result of a scan: memory does not grow with log size.
 #[derive(Debug, Clone, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -251,6 +269,8 @@ pub struct LogSummary {
     /// Client versions seen (`client=cli cli v2026.7.35`), by count desc then version.
     pub client_versions: Vec<ClientVersionCount>,
     pub client_versions_overflow: u64,
+    /// Gateway versions reported by the CLI (`Gateway version: 2026.9.6`).
+    pub gateway_versions: Vec<VersionCount>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -313,6 +333,35 @@ fn count_newlines(b: &[u8]) -> u64 {
     n
 }
 
+/// FxHash (as in rustc): fast, not DoS-resistant; fine for bounded tables.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write(&[i]);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write(&(i as u64).to_le_bytes());
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
 // ---------------------------------------------------------------------------
 // Aggregation
 // ---------------------------------------------------------------------------
@@ -327,13 +376,16 @@ fn earlier(a: &Event, b: &Event) -> bool {
 
 #[derive(Debug, Default)]
 struct Aggregator {
-    groups: HashMap<GroupKey, EventGroup>,
+    /// Groups in insertion order, and where each key is.
+    groups: Vec<EventGroup>,
+    index: HashMap<GroupKey, usize, FxBuild>,
     groups_overflow: u64,
     totals: BTreeMap<EventKind, u64>,
     client_totals: BTreeMap<EventKind, u64>,
     samples: Vec<Event>,
     client_versions: HashMap<ClientVersionSeen, ClientVersionCount>,
     client_versions_overflow: u64,
+    gateway_versions: BTreeMap<String, VersionCount>,
 }
 
 impl Aggregator {
@@ -349,9 +401,9 @@ impl Aggregator {
         }
         let key = GroupKey::of(&e);
         self.add_group(
-            key,
+            key.clone(),
             EventGroup {
-                key: GroupKey::of(&e),
+                key,
                 count: 1,
                 first_time: e.time.clone(),
                 last_time: e.time.clone(),
@@ -363,7 +415,8 @@ impl Aggregator {
     }
 
     fn add_group(&mut self, key: GroupKey, g: EventGroup, max_groups: usize) {
-        if let Some(existing) = self.groups.get_mut(&key) {
+        if let Some(&i) = self.index.get(&key) {
+            let existing = &mut self.groups[i];
             existing.count += g.count;
             if earlier(&g.first, &existing.first) {
                 existing.first = g.first;
@@ -374,7 +427,8 @@ impl Aggregator {
                 existing.last_time = g.last_time;
             }
         } else if self.groups.len() < max_groups {
-            self.groups.insert(key, g);
+            self.index.insert(key, self.groups.len());
+            self.groups.push(g);
         } else {
             self.groups_overflow += g.count;
         }
@@ -411,7 +465,41 @@ impl Aggregator {
         }
     }
 
+    fn add_gateway_version(&mut self, v: String, time: Option<&str>, count: u64, max: usize) {
+        if let Some(c) = self.gateway_versions.get_mut(&v) {
+            c.count += count;
+            if let Some(t) = time {
+                if c.first_time.is_none() {
+                    c.first_time = Some(t.to_owned());
+                }
+                c.last_time = Some(t.to_owned());
+            }
+        } else if self.gateway_versions.len() < max {
+            self.gateway_versions.insert(
+                v.clone(),
+                VersionCount {
+                    version: v,
+                    count,
+                    first_time: time.map(str::to_owned),
+                    last_time: time.map(str::to_owned),
+                },
+            );
+        }
+    }
+
     fn merge(&mut self, other: Aggregator, opts: &ScanOptions<'_>) {
+        for (v, c) in other.gateway_versions {
+            self.add_gateway_version(
+                v,
+                c.first_time.as_deref(),
+                c.count,
+                opts.max_client_versions,
+            );
+            if let (Some(mine), Some(lt)) = (self.gateway_versions.get_mut(&c.version), c.last_time)
+            {
+                mine.last_time = Some(lt);
+            }
+        }
         for (k, v) in other.totals {
             *self.totals.entry(k).or_insert(0) += v;
         }
@@ -425,10 +513,10 @@ impl Aggregator {
                 self.samples.push(s);
             }
         }
-        let mut groups: Vec<(GroupKey, EventGroup)> = other.groups.into_iter().collect();
-        groups.sort_by(|a, b| group_order(&a.1, &b.1));
-        for (k, g) in groups {
-            self.add_group(k, g, opts.max_groups);
+        let mut groups = other.groups;
+        groups.sort_by(group_order);
+        for g in groups {
+            self.add_group(g.key.clone(), g, opts.max_groups);
         }
         let mut cvs: Vec<(ClientVersionSeen, ClientVersionCount)> =
             other.client_versions.into_iter().collect();
@@ -464,7 +552,7 @@ fn group_order(a: &EventGroup, b: &EventGroup) -> std::cmp::Ordering {
 /// Recently seen (kind, connection) or repeated client errors.
 #[derive(Debug, Default)]
 struct Dedupe {
-    set: HashSet<u64>,
+    set: HashSet<u64, FxBuild>,
     ring: VecDeque<u64>,
     /// Client-side messages with the line they were seen on.
     recent_client: VecDeque<(u64, u64)>,
@@ -480,7 +568,7 @@ impl Dedupe {
             let Some(conn) = e.fields.conn.as_deref() else {
                 return false;
             };
-            let mut h = DefaultHasher::new();
+            let mut h = FxHasher::default();
             (e.kind, conn).hash(&mut h);
             let key = h.finish();
             if self.set.contains(&key) {
@@ -496,7 +584,7 @@ impl Dedupe {
             false
         } else {
             // the CLI prints each error twice (console + logger) on adjacent lines
-            let mut h = DefaultHasher::new();
+            let mut h = FxHasher::default();
             (e.kind, e.message.as_str()).hash(&mut h);
             let key = h.finish();
             while let Some(&(_, line)) = self.recent_client.front() {
@@ -733,7 +821,18 @@ impl<'o, 'a> FileScan<'o, 'a> {
             self.summary.malformed_lines += 1;
             return;
         }
+        let mut duplicate = false;
+        if let Some(e) = &parsed.event {
+            if !self.in_window(e.timestamp) {
+                self.summary.outside_window += 1;
+            } else if self.dedupe.is_duplicate(e) {
+                self.summary.duplicates += 1;
+                duplicate = true;
+            }
+        }
+        // a version is counted once per connection, like the events
         if let Some(cv) = parsed.client_version
+            && !duplicate
             && self.in_window(parsed.timestamp)
         {
             self.agg.add_client_version(
@@ -744,15 +843,20 @@ impl<'o, 'a> FileScan<'o, 'a> {
                 self.opts.max_client_versions,
             );
         }
+        if let Some(v) = parsed.gateway_version
+            && self.in_window(parsed.timestamp)
+        {
+            self.agg.add_gateway_version(
+                v,
+                parsed.time.as_deref(),
+                1,
+                self.opts.max_client_versions,
+            );
+        }
         let Some(e) = parsed.event else {
             return;
         };
-        if !self.in_window(e.timestamp) {
-            self.summary.outside_window += 1;
-            return;
-        }
-        if self.dedupe.is_duplicate(&e) {
-            self.summary.duplicates += 1;
+        if duplicate || !self.in_window(e.timestamp) {
             return;
         }
         let counts = if e.side.is_gateway() {
@@ -793,40 +897,184 @@ fn scan_reader_into<R: Read>(
     fs.finish()
 }
 
-fn scan_one(
-    index: usize,
+/// How one file is read: failed up front, or as line-aligned byte ranges.
+enum FilePlan {
+    Failed(Box<FileSummary>),
+    Parts { size: u64, bounds: Vec<u64> },
+}
+
+/// A byte range of a file, starting at a line start.
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    file: usize,
+    part: usize,
+    start: u64,
+    end: u64,
+}
+
+/// First line start at or after `nominal` (the byte after the first `\n` at or after `nominal - 1`).
+fn line_start_at_or_after(file: &mut File, nominal: u64, size: u64) -> std::io::Result<u64> {
+    use std::io::{Seek, SeekFrom};
+    if nominal == 0 {
+        return Ok(0);
+    }
+    let mut pos = nominal - 1;
+    file.seek(SeekFrom::Start(pos))?;
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => return Ok(size),
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+            return Ok((pos + i as u64 + 1).min(size));
+        }
+        pos += n as u64;
+    }
+}
+
+fn failed(index: usize, path: &Path, e: ScanError) -> FileSummary {
+    FileSummary {
+        index,
+        path: path.to_path_buf(),
+        error: Some(e.to_string()),
+        ..FileSummary::default()
+    }
+}
+
+fn plan_file(index: usize, path: &Path, opts: &ScanOptions<'_>, threads: usize) -> FilePlan {
+    // check before opening: opening a FIFO for reading would block
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return FilePlan::Failed(Box::new(failed(index, path, ScanError::NotRegularFile)));
+        }
+        Err(e) => return FilePlan::Failed(Box::new(failed(index, path, ScanError::Open(e)))),
+        Ok(_) => {}
+    }
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return FilePlan::Failed(Box::new(failed(index, path, ScanError::Open(e)))),
+    };
+    let meta = match file.metadata() {
+        Ok(m) => m,
+        Err(e) => return FilePlan::Failed(Box::new(failed(index, path, ScanError::Open(e)))),
+    };
+    if !meta.is_file() {
+        return FilePlan::Failed(Box::new(failed(index, path, ScanError::NotRegularFile)));
+    }
+    let size = meta.len();
+    let min = opts.split_min_bytes.max(1) as u64;
+    let k = if threads > 1 && size >= 2 * min {
+        ((size / min) as usize).clamp(1, threads)
+    } else {
+        1
+    };
+    let mut bounds = vec![0u64];
+    for i in 1..k {
+        let nominal = size / k as u64 * i as u64;
+        match line_start_at_or_after(&mut file, nominal, size) {
+            Ok(b) => bounds.push(b.max(*bounds.last().unwrap_or(&0))),
+            Err(_) => break,
+        }
+    }
+    bounds.push(size);
+    FilePlan::Parts { size, bounds }
+}
+
+fn scan_part(
+    part: Part,
     path: &Path,
     opts: &ScanOptions<'_>,
     progress: &dyn Fn(u64),
 ) -> (FileSummary, Aggregator) {
-    let fail = |e: ScanError| {
-        (
-            FileSummary {
-                index,
-                path: path.to_path_buf(),
-                error: Some(e.to_string()),
-                ..FileSummary::default()
-            },
-            Aggregator::default(),
-        )
-    };
-    let file = match File::open(path) {
+    use std::io::{Seek, SeekFrom};
+    let mut file = match File::open(path) {
         Ok(f) => f,
-        Err(e) => return fail(ScanError::Open(e)),
+        Err(e) => {
+            return (
+                failed(part.file, path, ScanError::Open(e)),
+                Aggregator::default(),
+            );
+        }
     };
-    let meta = match file.metadata() {
-        Ok(m) => m,
-        Err(e) => return fail(ScanError::Open(e)),
-    };
-    if !meta.is_file() {
-        return fail(ScanError::NotRegularFile);
+    if part.start > 0
+        && let Err(e) = file.seek(SeekFrom::Start(part.start))
+    {
+        let err = ScanError::Read {
+            offset: part.start,
+            source: e,
+        };
+        return (failed(part.file, path, err), Aggregator::default());
     }
-    let (mut summary, agg) = scan_reader_into(file, index, path, opts, progress);
-    summary.size = meta.len();
-    (summary, agg)
+    let reader = file.take(part.end - part.start);
+    scan_reader_into(reader, part.file, path, opts, progress)
 }
 
-/// Scans `files` (concurrently when there are several) into one bounded summary.
+impl Aggregator {
+    /// Adds `delta` to the line numbers of every kept event (a later part of a file).
+    fn shift_lines(&mut self, delta: u64) {
+        if delta == 0 {
+            return;
+        }
+        for g in &mut self.groups {
+            g.first.line += delta;
+            g.last.line += delta;
+        }
+        for e in &mut self.samples {
+            e.line += delta;
+        }
+    }
+}
+
+/// Joins the parts of one file (in order) into one file result.
+fn join_parts(
+    size: u64,
+    parts: Vec<(FileSummary, Aggregator)>,
+    opts: &ScanOptions<'_>,
+) -> (FileSummary, Aggregator) {
+    let mut out: Option<(FileSummary, Aggregator)> = None;
+    for (s, mut a) in parts {
+        match &mut out {
+            None => out = Some((s, a)),
+            Some((acc, agg)) => {
+                a.shift_lines(acc.lines);
+                agg.merge(a, opts);
+                acc.bytes_read += s.bytes_read;
+                acc.lines += s.lines;
+                acc.malformed_lines += s.malformed_lines;
+                acc.long_lines += s.long_lines;
+                acc.duplicates += s.duplicates;
+                acc.outside_window += s.outside_window;
+                for (k, v) in s.counts {
+                    *acc.counts.entry(k).or_insert(0) += v;
+                }
+                for (k, v) in s.client_counts {
+                    *acc.client_counts.entry(k).or_insert(0) += v;
+                }
+                if acc.first_time.is_none() {
+                    acc.first_time = s.first_time;
+                    acc.first_timestamp = s.first_timestamp;
+                }
+                if s.last_time.is_some() {
+                    acc.last_time = s.last_time;
+                    acc.last_timestamp = s.last_timestamp;
+                }
+                if acc.error.is_none() {
+                    acc.error = s.error;
+                }
+            }
+        }
+    }
+    let (mut s, a) = out.unwrap_or_default();
+    s.size = size;
+    (s, a)
+}
+
+/// Scans `files` into one bounded summary. Several files are read
+/// concurrently; a single large file is split into line-aligned ranges read
+/// concurrently (`threads`, `split_min_bytes`).
 pub fn scan(files: &[PathBuf], opts: &ScanOptions<'_>) -> LogSummary {
     let done = AtomicU64::new(0);
     let progress = |n: u64| {
@@ -840,36 +1088,57 @@ pub fn scan(files: &[PathBuf], opts: &ScanOptions<'_>) -> LogSummary {
     } else {
         opts.threads
     }
-    .min(files.len())
     .max(1);
 
-    let mut results: Vec<(usize, FileSummary, Aggregator)> = if threads <= 1 {
-        files
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let (s, a) = scan_one(i, p, opts, &progress);
-                (i, s, a)
+    let plans: Vec<FilePlan> = files
+        .iter()
+        .enumerate()
+        .map(|(i, p)| plan_file(i, p, opts, threads))
+        .collect();
+    let mut work: Vec<Part> = Vec::new();
+    for (file, plan) in plans.iter().enumerate() {
+        if let FilePlan::Parts { bounds, .. } = plan {
+            for (part, w) in bounds.windows(2).enumerate() {
+                work.push(Part {
+                    file,
+                    part,
+                    start: w[0],
+                    end: w[1],
+                });
+            }
+        }
+    }
+    // biggest ranges first so the workers finish together
+    let mut order: Vec<usize> = (0..work.len()).collect();
+    order.sort_by_key(|&i| (Reverse(work[i].end - work[i].start), i));
+
+    let workers = threads.min(work.len()).max(1);
+    let mut results: Vec<(usize, usize, FileSummary, Aggregator)> = if workers <= 1 {
+        work.iter()
+            .map(|w| {
+                let (s, a) = scan_part(*w, &files[w.file], opts, &progress);
+                (w.file, w.part, s, a)
             })
             .collect()
     } else {
         let next = AtomicUsize::new(0);
         std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
+            let handles: Vec<_> = (0..workers)
                 .map(|_| {
                     scope.spawn(|| {
                         let mut out = Vec::new();
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(p) = files.get(i) else { break };
-                            let (s, a) = scan_one(i, p, opts, &progress);
-                            out.push((i, s, a));
+                            let Some(&wi) = order.get(i) else { break };
+                            let w = work[wi];
+                            let (s, a) = scan_part(w, &files[w.file], opts, &progress);
+                            out.push((w.file, w.part, s, a));
                         }
                         out
                     })
                 })
                 .collect();
-            let mut all = Vec::with_capacity(files.len());
+            let mut all = Vec::with_capacity(work.len());
             for h in handles {
                 match h.join() {
                     Ok(v) => all.extend(v),
@@ -879,8 +1148,24 @@ pub fn scan(files: &[PathBuf], opts: &ScanOptions<'_>) -> LogSummary {
             all
         })
     };
-    results.sort_by_key(|r| r.0);
-    summarize(results, opts)
+    results.sort_by_key(|r| (r.0, r.1));
+
+    let mut per_file: Vec<(usize, FileSummary, Aggregator)> = Vec::with_capacity(files.len());
+    let mut results = results.into_iter().peekable();
+    for (i, plan) in plans.into_iter().enumerate() {
+        match plan {
+            FilePlan::Failed(s) => per_file.push((i, *s, Aggregator::default())),
+            FilePlan::Parts { size, .. } => {
+                let mut parts = Vec::new();
+                while let Some((_, _, s, a)) = results.next_if(|r| r.0 == i) {
+                    parts.push((s, a));
+                }
+                let (s, a) = join_parts(size, parts, opts);
+                per_file.push((i, s, a));
+            }
+        }
+    }
+    summarize(per_file, opts)
 }
 
 fn summarize(results: Vec<(usize, FileSummary, Aggregator)>, opts: &ScanOptions<'_>) -> LogSummary {
@@ -911,7 +1196,7 @@ fn summarize(results: Vec<(usize, FileSummary, Aggregator)>, opts: &ScanOptions<
     summary.groups_overflow = agg.groups_overflow;
     summary.samples = agg.samples;
     summary.samples.sort_by_key(|a| (a.file, a.line));
-    let mut groups: Vec<EventGroup> = agg.groups.into_values().collect();
+    let mut groups: Vec<EventGroup> = agg.groups;
     groups.sort_by(group_order);
     summary.groups = groups;
     let mut cvs: Vec<ClientVersionCount> = agg.client_versions.into_values().collect();
@@ -924,6 +1209,7 @@ fn summarize(results: Vec<(usize, FileSummary, Aggregator)>, opts: &ScanOptions<
     });
     summary.client_versions = cvs;
     summary.client_versions_overflow = agg.client_versions_overflow;
+    summary.gateway_versions = agg.gateway_versions.into_values().collect();
     summary
 }
 
@@ -1322,6 +1608,23 @@ mod tests {
         assert_eq!(results[1], results[2]);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn fifo_is_not_opened() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("pipe.log");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !made {
+            return;
+        }
+        // would hang forever if the scanner opened the FIFO
+        let s = scan(&[fifo], &ScanOptions::default());
+        assert_eq!(s.files[0].error.as_deref(), Some("not a regular file"));
+    }
+
     #[test]
     fn empty_input() {
         let s = run(b"", &ScanOptions::default());
@@ -1329,6 +1632,90 @@ mod tests {
         assert!(s.groups.is_empty());
         let s = scan(&[], &ScanOptions::default());
         assert!(s.files.is_empty());
+    }
+
+    #[test]
+    fn one_big_file_split_into_ranges_gives_the_same_summary() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("big.log");
+        let mut content = String::new();
+        for i in 0..400 {
+            match i % 4 {
+                0 => content.push_str(&V7_AUDIT_SCOPE.replace(
+                    "conn=d6df81d7-f4c1-41fe-9083-bd224af4ae5a",
+                    &format!("conn=c{i}"),
+                )),
+                1 => content.push_str(V7_RES_OK),
+                2 => content.push_str(&format!(
+                    "2026-11-21T11:{:02}:{:02}.000+00:00 [gateway] device pairing auto-approved device=d{} role=operator",
+                    i / 60,
+                    i % 60,
+                    i % 7
+                )),
+                _ => content.push_str(V7_CRON_STARTED),
+            }
+            content.push('\n');
+        }
+        std::fs::write(&path, &content).unwrap();
+        let files = vec![path.clone()];
+        let base = ScanOptions {
+            threads: 1,
+            ..ScanOptions::default()
+        };
+        let reference = scan(&files, &base);
+        assert_eq!(reference.files[0].lines, 400);
+        assert_eq!(reference.total(EventKind::AccessUpgrade), 100);
+        assert_eq!(reference.total(EventKind::AutoApproved), 100);
+        let ref_json = serde_json::to_string(&reference).unwrap();
+        for (threads, split) in [(2, 1000), (3, 5000), (8, 777)] {
+            let opts = ScanOptions {
+                threads,
+                split_min_bytes: split,
+                chunk_size: 333,
+                ..ScanOptions::default()
+            };
+            let plan = plan_file(0, &path, &opts, threads);
+            let FilePlan::Parts { bounds, .. } = plan else {
+                panic!("plan failed")
+            };
+            assert!(bounds.len() > 2, "file was not split");
+            for b in &bounds[1..bounds.len() - 1] {
+                assert_eq!(content.as_bytes()[*b as usize - 1], b'\n');
+            }
+            let s = scan(&files, &opts);
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                ref_json,
+                "threads {threads}"
+            );
+        }
+    }
+
+    #[test]
+    fn versions_are_collected() {
+        let lines = [
+            V9_CLI_VERSION,
+            V9_GATEWAY_VERSION,
+            V9_GATEWAY_VERSION,
+            "2026-11-21T11:14:02.117+00:00 [ws] unauthorized conn=c-1 remote=127.0.0.1 client=cli cli v2026.7.35 role=operator reason=token_mismatch",
+            "2026-11-21T11:14:03.117+00:00 [ws] unauthorized conn=c-2 remote=127.0.0.1 client=cli cli v2026.7.35 role=operator reason=token_mismatch",
+        ];
+        let s = run(&joined(&lines, "\n"), &ScanOptions::default());
+        let cv: Vec<(String, Option<String>, String, u64)> = s
+            .client_versions
+            .iter()
+            .map(|c| (c.client.clone(), c.mode.clone(), c.version.clone(), c.count))
+            .collect();
+        assert_eq!(
+            cv,
+            vec![
+                ("cli".into(), Some("cli".into()), "2026.7.35".into(), 2),
+                ("cli".into(), None, "2026.9.6".into(), 1),
+            ]
+        );
+        assert_eq!(s.gateway_versions.len(), 1);
+        assert_eq!(s.gateway_versions[0].version, "2026.9.6");
+        assert_eq!(s.gateway_versions[0].count, 2);
     }
 
     #[test]

@@ -37,7 +37,10 @@ impl FileKind {
     pub fn is_sensitive(self) -> bool {
         !matches!(
             self,
-            FileKind::DevicesDir | FileKind::IdentityDir | FileKind::StateDir | FileKind::ManualBackup
+            FileKind::DevicesDir
+                | FileKind::IdentityDir
+                | FileKind::StateDir
+                | FileKind::ManualBackup
         )
     }
 }
@@ -106,7 +109,12 @@ pub struct LoadProblem {
 
 impl LoadProblem {
     pub fn new(path: impl Into<String>, kind: ProblemKind, detail: impl Into<String>) -> Self {
-        LoadProblem { path: path.into(), kind, detail: detail.into(), consequence: None }
+        LoadProblem {
+            path: path.into(),
+            kind,
+            detail: detail.into(),
+            consequence: None,
+        }
     }
 
     pub fn with_consequence(mut self, c: impl Into<String>) -> Self {

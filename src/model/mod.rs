@@ -14,7 +14,7 @@ pub use records::{
     PairedDevice, PendingRequest, Stored, TokenCache,
 };
 pub use settings::{
-    ConfigFacts, ConfigFormat, ConfigInfo, CredentialKind, ServiceKind, ServiceUnit, SecretValue,
+    ConfigFacts, ConfigFormat, ConfigInfo, CredentialKind, SecretValue, ServiceKind, ServiceUnit,
     TokenSource, TokenSourceKind,
 };
 

@@ -179,7 +179,9 @@ pub struct Identity {
 impl Identity {
     /// The deviceId the gateway will see: the one derived from the key, else the stored one.
     pub fn device_id(&self) -> Option<&str> {
-        self.computed_device_id.as_deref().or(self.stored_device_id.as_deref())
+        self.computed_device_id
+            .as_deref()
+            .or(self.stored_device_id.as_deref())
     }
 
     pub fn is_valid(&self) -> bool {
@@ -230,4 +232,10 @@ macro_rules! stored {
         }
     )*};
 }
-stored!(PairedDevice, PendingRequest, BootstrapToken, Identity, TokenCache);
+stored!(
+    PairedDevice,
+    PendingRequest,
+    BootstrapToken,
+    Identity,
+    TokenCache
+);

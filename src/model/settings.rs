@@ -19,13 +19,22 @@ pub enum ConfigFormat {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum SecretValue {
-    Literal { value: Secret },
+    Literal {
+        value: Secret,
+    },
     /// `"${OPENCLAW_GATEWAY_TOKEN}"`: resolved from the environment at startup.
-    EnvSubstitution { variable: String },
+    EnvSubstitution {
+        variable: String,
+    },
     /// `{source, provider, id}` objects (2026.3.7+).
-    SecretRef { source: Option<String>, id: Option<String> },
+    SecretRef {
+        source: Option<String>,
+        id: Option<String>,
+    },
     /// Any other type (a number, `true`, ...): invalid.
-    Other { json_type: String },
+    Other {
+        json_type: String,
+    },
 }
 
 impl SecretValue {

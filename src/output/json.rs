@@ -9,7 +9,10 @@ pub fn state(m: &Model) -> Value {
     let mut model = serde_json::to_value(m).unwrap_or(Value::Null);
     let mut out = serde_json::Map::new();
     out.insert("era".into(), json!(m.era.era.as_str()));
-    out.insert("openclawVersion".into(), json!(m.version.effective.as_ref().map(ToString::to_string)));
+    out.insert(
+        "openclawVersion".into(),
+        json!(m.version.effective.as_ref().map(ToString::to_string)),
+    );
     out.insert("stateDir".into(), json!(m.source.state_dir.path));
     if let Value::Object(fields) = &mut model {
         if let Some(detail) = fields.remove("era") {

@@ -40,7 +40,10 @@ pub fn human(sections: &[Section], style: &Style) -> String {
 fn md_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in style::sanitize(text).chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '<' | '>' | '[' | ']' | '|' | '#') {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '<' | '>' | '[' | ']' | '|' | '#'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -57,7 +60,11 @@ pub fn markdown(sections: &[Section]) -> String {
             Mark::Warn => "!",
             Mark::Bad => "✗",
         };
-        out.push_str(&format!("- {mark} **{}**: {}\n", s.title, md_escape(&s.headline)));
+        out.push_str(&format!(
+            "- {mark} **{}**: {}\n",
+            s.title,
+            md_escape(&s.headline)
+        ));
         for d in &s.details {
             out.push_str(&format!("  - {}\n", md_escape(d)));
         }

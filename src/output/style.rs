@@ -19,7 +19,11 @@ impl Style {
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
 
     pub fn bold(&self, t: &str) -> String {
@@ -80,8 +84,15 @@ mod tests {
 
     #[test]
     fn never_colours_when_disabled() {
-        assert_eq!(Style::detect(ColorChoice::Always, true).bold("x"), "x", "NO_COLOR wins over --color always");
+        assert_eq!(
+            Style::detect(ColorChoice::Always, true).bold("x"),
+            "x",
+            "NO_COLOR wins over --color always"
+        );
         assert_eq!(Style::detect(ColorChoice::Never, false).bad("x"), "x");
-        assert_eq!(Style::detect(ColorChoice::Always, false).bad("x"), "\x1b[31mx\x1b[0m");
+        assert_eq!(
+            Style::detect(ColorChoice::Always, false).bad("x"),
+            "\x1b[31mx\x1b[0m"
+        );
     }
 }

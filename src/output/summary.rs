@@ -23,13 +23,21 @@ pub struct Section {
 
 /// `a12522e0…2abb`: enough to recognise a deviceId without a 64-char column.
 pub fn short_id(id: &str) -> String {
-    if id.len() > 16 && id.is_ascii() { format!("{}…{}", &id[..8], &id[id.len() - 4..]) } else { id.to_string() }
+    if id.len() > 16 && id.is_ascii() {
+        format!("{}…{}", &id[..8], &id[id.len() - 4..])
+    } else {
+        id.to_string()
+    }
 }
 
 /// `3m ago`, `2h ago`, `in 4m` relative to `now_ms`.
 pub fn age(now_ms: i64, at_ms: i64) -> String {
     let d = now_ms - at_ms;
-    let (abs, suffix) = if d >= 0 { (d, " ago") } else { (-d, " from now") };
+    let (abs, suffix) = if d >= 0 {
+        (d, " ago")
+    } else {
+        (-d, " from now")
+    };
     let s = abs / 1000;
     let text = match s {
         0..=59 => format!("{s}s"),
@@ -68,12 +76,22 @@ fn device_line(d: &PairedDevice, m: &Model) -> String {
         Some(t) if t.is_empty() => "no tokens".to_string(),
         Some(t) => t
             .iter()
-            .map(|t| format!("{}{}[{}]", t.role, if t.is_active() { "" } else { "(revoked)" }, list(&t.scopes)))
+            .map(|t| {
+                format!(
+                    "{}{}[{}]",
+                    t.role,
+                    if t.is_active() { "" } else { "(revoked)" },
+                    list(&t.scopes)
+                )
+            })
             .collect::<Vec<_>>()
             .join(" "),
     };
     let local = m.local_identity().and_then(Identity::device_id) == Some(id);
-    let seen = d.last_seen_at_ms.map(|t| format!(" seen {}", age(m.now_ms, t))).unwrap_or_default();
+    let seen = d
+        .last_seen_at_ms
+        .map(|t| format!(" seen {}", age(m.now_ms, t)))
+        .unwrap_or_default();
     format!(
         "{}{} {}/{} {} role={} roles={} scopes={} approved={} {}{}{}",
         short_id(id),
@@ -92,8 +110,15 @@ fn device_line(d: &PairedDevice, m: &Model) -> String {
 }
 
 fn pending_line(p: &PendingRequest, m: &Model) -> String {
-    let kind = if p.is_repair == Some(true) { "repair" } else { "new" };
-    let age = p.last_activity_ms().map(|t| age(m.now_ms, t)).unwrap_or_else(|| "no timestamp".into());
+    let kind = if p.is_repair == Some(true) {
+        "repair"
+    } else {
+        "new"
+    };
+    let age = p
+        .last_activity_ms()
+        .map(|t| age(m.now_ms, t))
+        .unwrap_or_else(|| "no timestamp".into());
     format!(
         "{} {} device {} {}/{} role={} scopes={} ({}){}",
         p.request_id.as_deref().unwrap_or(&p.key),
@@ -109,13 +134,20 @@ fn pending_line(p: &PendingRequest, m: &Model) -> String {
 }
 
 fn identity_line(i: &Identity) -> String {
-    let state = if i.is_valid() { "valid".to_string() } else { format!("INVALID: {}", i.defects.join("; ")) };
+    let state = if i.is_valid() {
+        "valid".to_string()
+    } else {
+        format!("INVALID: {}", i.defects.join("; "))
+    };
     format!(
         "{} ({}, {:?} schema{}) {}{}",
         short_id(i.device_id().unwrap_or("?")),
         i.location,
         i.schema,
-        i.identity_key.as_deref().map(|k| format!(", key {k}")).unwrap_or_default(),
+        i.identity_key
+            .as_deref()
+            .map(|k| format!(", key {k}"))
+            .unwrap_or_default(),
         state,
         if i.live { "" } else { " [not live]" },
     )
@@ -126,7 +158,12 @@ fn token_source_line(t: &TokenSource) -> String {
         crate::model::CredentialKind::Token => "token",
         crate::model::CredentialKind::Password => "password",
     };
-    format!("{what} {} = {} ({})", t.name, secret_text(&t.value), t.location)
+    format!(
+        "{what} {} = {} ({})",
+        t.name,
+        secret_text(&t.value),
+        t.location
+    )
 }
 
 pub fn sections(m: &Model) -> Vec<Section> {
@@ -139,7 +176,12 @@ pub fn sections(m: &Model) -> Vec<Section> {
         details: s
             .other_state_dirs
             .iter()
-            .map(|d| format!("another state dir with its own identity/pairing: {}", d.display()))
+            .map(|d| {
+                format!(
+                    "another state dir with its own identity/pairing: {}",
+                    d.display()
+                )
+            })
             .chain(s.profile.iter().map(|p| format!("profile: {p}")))
             .collect(),
     });
@@ -147,11 +189,24 @@ pub fn sections(m: &Model) -> Vec<Section> {
     let era = &m.era;
     out.push(Section {
         title: "era",
-        mark: if era.era == crate::model::Era::Mixed { Mark::Warn } else { Mark::Ok },
+        mark: if era.era == crate::model::Era::Mixed {
+            Mark::Warn
+        } else {
+            Mark::Ok
+        },
         headline: format!(
             "{}{}",
             era.era.as_str(),
-            era.live_store.map(|s| format!(" (the gateway reads the {} store)", if s == crate::model::StoreKind::Json { "JSON" } else { "SQLite" })).unwrap_or_default()
+            era.live_store
+                .map(|s| format!(
+                    " (the gateway reads the {} store)",
+                    if s == crate::model::StoreKind::Json {
+                        "JSON"
+                    } else {
+                        "SQLite"
+                    }
+                ))
+                .unwrap_or_default()
         ),
         details: era.reasons.clone(),
     });
@@ -159,12 +214,20 @@ pub fn sections(m: &Model) -> Vec<Section> {
     let v = &m.version;
     out.push(Section {
         title: "openclaw",
-        mark: if v.effective.is_some() { Mark::Ok } else { Mark::Note },
+        mark: if v.effective.is_some() {
+            Mark::Ok
+        } else {
+            Mark::Note
+        },
         headline: match (&v.effective, v.effective_source) {
             (Some(ver), Some(src)) => format!("{ver} ({})", source_text(src)),
             _ => "version unknown (pass --openclaw-version to reason about one)".to_string(),
         },
-        details: v.signals.iter().map(|s| format!("{} {}: {}", s.version, source_text(s.source), s.location)).collect(),
+        details: v
+            .signals
+            .iter()
+            .map(|s| format!("{} {}: {}", s.version, source_text(s.source), s.location))
+            .collect(),
     });
 
     let c = &m.config;
@@ -177,7 +240,12 @@ pub fn sections(m: &Model) -> Vec<Section> {
         format!(
             "{} ({}) mode={} bind={} port={} auth={}",
             c.path.display(),
-            c.format.map_or("?", |f| if f == crate::model::ConfigFormat::Json { "JSON" } else { "JSON5" }),
+            c.format
+                .map_or("?", |f| if f == crate::model::ConfigFormat::Json {
+                    "JSON"
+                } else {
+                    "JSON5"
+                }),
             opt(&f.gateway_mode),
             opt(&f.bind),
             f.port.map_or("?".into(), |p| p.to_string()),
@@ -192,14 +260,22 @@ pub fn sections(m: &Model) -> Vec<Section> {
         cfg_details.push(format!("gateway.controlUi.allowInsecureAuth: {v}"));
     }
     if let Some(v) = &f.control_ui_dangerously_disable_device_auth {
-        cfg_details.push(format!("gateway.controlUi.dangerouslyDisableDeviceAuth: {v}"));
+        cfg_details.push(format!(
+            "gateway.controlUi.dangerouslyDisableDeviceAuth: {v}"
+        ));
     }
     if let Some(v) = f.auto_approve_local {
         cfg_details.push(format!("gateway.nodes.pairing.autoApproveLocal: {v}"));
     }
     out.push(Section {
         title: "config",
-        mark: if c.parse_error.is_some() { Mark::Bad } else if c.exists { Mark::Ok } else { Mark::Note },
+        mark: if c.parse_error.is_some() {
+            Mark::Bad
+        } else if c.exists {
+            Mark::Ok
+        } else {
+            Mark::Note
+        },
         headline: cfg_head,
         details: cfg_details,
     });
@@ -222,14 +298,25 @@ pub fn sections(m: &Model) -> Vec<Section> {
     out.push(Section {
         title: "devices",
         mark: Mark::Ok,
-        headline: format!("{live} paired in the live store, {} in all", m.devices.len()),
+        headline: format!(
+            "{live} paired in the live store, {} in all",
+            m.devices.len()
+        ),
         details: m.devices.iter().map(|d| device_line(d, m)).collect(),
     });
 
     out.push(Section {
         title: "pending",
-        mark: if m.live_pending().next().is_some() { Mark::Note } else { Mark::Ok },
-        headline: format!("{} request(s) in the live store, {} in all", m.live_pending().count(), m.pending.len()),
+        mark: if m.live_pending().next().is_some() {
+            Mark::Note
+        } else {
+            Mark::Ok
+        },
+        headline: format!(
+            "{} request(s) in the live store, {} in all",
+            m.live_pending().count(),
+            m.pending.len()
+        ),
         details: m.pending.iter().map(|p| pending_line(p, m)).collect(),
     });
 
@@ -247,7 +334,12 @@ pub fn sections(m: &Model) -> Vec<Section> {
                     short_id(c.device_id.as_deref().unwrap_or("?")),
                     c.entries
                         .iter()
-                        .map(|e| format!("{}[{}] {}", e.role, list(&e.scopes), e.token.as_ref().map(|t| t.describe()).unwrap_or_default()))
+                        .map(|e| format!(
+                            "{}[{}] {}",
+                            e.role,
+                            list(&e.scopes),
+                            e.token.as_ref().map(|t| t.describe()).unwrap_or_default()
+                        ))
                         .collect::<Vec<_>>()
                         .join(" "),
                     if c.live { "" } else { " [not live]" }
@@ -276,7 +368,11 @@ pub fn sections(m: &Model) -> Vec<Section> {
                         "{:?} {}{}",
                         u.kind,
                         u.path.display(),
-                        u.version.as_ref().or(u.package_version.as_ref()).map(|v| format!(" (v{v})")).unwrap_or_default()
+                        u.version
+                            .as_ref()
+                            .or(u.package_version.as_ref())
+                            .map(|v| format!(" (v{v})"))
+                            .unwrap_or_default()
                     )
                 })
                 .collect(),
@@ -287,11 +383,18 @@ pub fn sections(m: &Model) -> Vec<Section> {
 
     out.push(Section {
         title: "problems",
-        mark: if m.problems.is_empty() { Mark::Ok } else { Mark::Bad },
+        mark: if m.problems.is_empty() {
+            Mark::Ok
+        } else {
+            Mark::Bad
+        },
         headline: if m.problems.is_empty() {
             "every file read cleanly".to_string()
         } else {
-            format!("{} file(s) could not be read as OpenClaw reads them", m.problems.len())
+            format!(
+                "{} file(s) could not be read as OpenClaw reads them",
+                m.problems.len()
+            )
         },
         details: m
             .problems
@@ -301,7 +404,10 @@ pub fn sections(m: &Model) -> Vec<Section> {
                     "{}: {}{}",
                     p.path,
                     p.detail,
-                    p.consequence.as_deref().map(|c| format!(" — {c}")).unwrap_or_default()
+                    p.consequence
+                        .as_deref()
+                        .map(|c| format!(" — {c}"))
+                        .unwrap_or_default()
                 )
             })
             .collect(),

@@ -65,7 +65,8 @@ impl Sandbox {
     pub fn new(name: &str) -> Sandbox {
         let src = fixtures_dir().join(name);
         let text = std::fs::read_to_string(src.join("fixture.toml")).unwrap();
-        let fixture: FixtureToml = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}/fixture.toml: {e}"));
+        let fixture: FixtureToml =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{name}/fixture.toml: {e}"));
         let tmp = tempfile::tempdir().unwrap();
         copy_tree(&src.join("state"), &tmp.path().join("state"));
         for (dir, default_empty) in [("home", true), ("sysroot", true), ("logs", false)] {
@@ -86,7 +87,12 @@ impl Sandbox {
                 std::fs::set_permissions(&p, std::fs::Permissions::from_mode(m)).unwrap();
             }
         }
-        Sandbox { tmp, name: name.to_string(), fixture, src }
+        Sandbox {
+            tmp,
+            name: name.to_string(),
+            fixture,
+            src,
+        }
     }
 
     pub fn state(&self) -> PathBuf {
@@ -101,7 +107,11 @@ impl Sandbox {
     pub fn run(&self, args: &[&str]) -> Output {
         let mut cmd = assert_cmd::Command::cargo_bin("claw-doctor").unwrap();
         for (k, _) in std::env::vars() {
-            if k.starts_with("OPENCLAW_") || k.starts_with("CLAWDBOT_") || k == "NO_COLOR" || k.starts_with("CLAW_DOCTOR") {
+            if k.starts_with("OPENCLAW_")
+                || k.starts_with("CLAWDBOT_")
+                || k == "NO_COLOR"
+                || k.starts_with("CLAW_DOCTOR")
+            {
                 cmd.env_remove(&k);
             }
         }
@@ -129,7 +139,8 @@ impl Sandbox {
             out.status.code(),
             String::from_utf8_lossy(&out.stderr)
         );
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{}: not JSON: {e}", self.name))
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{}: not JSON: {e}", self.name))
     }
 }
 
@@ -147,7 +158,11 @@ pub fn fixture_names() -> Vec<String> {
 /// Every file under a dir with its bytes, mode and mtime: to prove a command changed nothing.
 pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u32, std::time::SystemTime)> {
     let mut out = BTreeMap::new();
-    fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<PathBuf, (Vec<u8>, u32, std::time::SystemTime)>) {
+    fn walk(
+        dir: &Path,
+        root: &Path,
+        out: &mut BTreeMap<PathBuf, (Vec<u8>, u32, std::time::SystemTime)>,
+    ) {
         for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
             let p = e.path();
             let meta = std::fs::symlink_metadata(&p).unwrap();
@@ -161,8 +176,15 @@ pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u32, std::time::Syst
                 };
                 #[cfg(not(unix))]
                 let mode = 0;
-                let bytes = if meta.is_file() { std::fs::read(&p).unwrap() } else { Vec::new() };
-                out.insert(p.strip_prefix(root).unwrap().to_path_buf(), (bytes, mode, meta.modified().unwrap()));
+                let bytes = if meta.is_file() {
+                    std::fs::read(&p).unwrap()
+                } else {
+                    Vec::new()
+                };
+                out.insert(
+                    p.strip_prefix(root).unwrap().to_path_buf(),
+                    (bytes, mode, meta.modified().unwrap()),
+                );
             }
         }
     }
@@ -179,10 +201,17 @@ pub fn planted_secrets(state: &Path) -> Vec<String> {
                 for (k, v) in o {
                     let kl = k.to_ascii_lowercase();
                     if let Some(s) = v.as_str()
-                        && (kl.contains("token") || kl.contains("password") || kl.contains("privatekey") || kl == "private_key_pem")
+                        && (kl.contains("token")
+                            || kl.contains("password")
+                            || kl.contains("privatekey")
+                            || kl == "private_key_pem")
                     {
                         out.push(s.to_string());
-                        out.extend(s.lines().filter(|l| !l.starts_with("-----") && l.len() > 16).map(str::to_string));
+                        out.extend(
+                            s.lines()
+                                .filter(|l| !l.starts_with("-----") && l.len() > 16)
+                                .map(str::to_string),
+                        );
                     }
                     walk_json(v, out);
                 }
@@ -192,7 +221,12 @@ pub fn planted_secrets(state: &Path) -> Vec<String> {
         }
     }
     let mut out = Vec::new();
-    for rel in ["devices/paired.json", "identity/device.json", "identity/device-auth.json", "openclaw.json"] {
+    for rel in [
+        "devices/paired.json",
+        "identity/device.json",
+        "identity/device-auth.json",
+        "openclaw.json",
+    ] {
         if let Ok(text) = std::fs::read_to_string(state.join(rel))
             && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
         {

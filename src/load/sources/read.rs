@@ -6,7 +6,7 @@
 
 use crate::model::{LoadProblem, ProblemKind};
 use std::fs;
-use std::io::{ErrorKind, Read};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 /// Service files, `.env` files and `package.json` are a few KiB; OpenClaw itself reads at most
@@ -14,54 +14,6 @@ use std::path::{Path, PathBuf};
 pub(super) const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// Directory entries looked at per listing (a home dir can be large; the filter keeps few).
 const MAX_DIR_SCAN: usize = 100_000;
-
-#[cfg(all(
-    any(target_os = "linux", target_os = "android"),
-    any(
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "arm",
-        target_arch = "aarch64",
-        target_arch = "riscv64",
-        target_arch = "powerpc",
-        target_arch = "powerpc64",
-        target_arch = "s390x",
-        target_arch = "loongarch64"
-    )
-))]
-const O_NONBLOCK: i32 = 0o4000;
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd",
-    target_os = "dragonfly"
-))]
-const O_NONBLOCK: i32 = 0x4;
-#[cfg(not(any(
-    all(
-        any(target_os = "linux", target_os = "android"),
-        any(
-            target_arch = "x86",
-            target_arch = "x86_64",
-            target_arch = "arm",
-            target_arch = "aarch64",
-            target_arch = "riscv64",
-            target_arch = "powerpc",
-            target_arch = "powerpc64",
-            target_arch = "s390x",
-            target_arch = "loongarch64"
-        )
-    ),
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd",
-    target_os = "dragonfly"
-)))]
-const O_NONBLOCK: i32 = 0;
 
 pub(super) fn shown(p: &Path) -> String {
     p.display().to_string()
@@ -71,128 +23,16 @@ fn is_missing(e: &std::io::Error) -> bool {
     matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory)
 }
 
-fn type_name(ft: &fs::FileType) -> &'static str {
-    if ft.is_dir() {
-        return "a directory";
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if ft.is_fifo() {
-            return "a FIFO";
-        }
-        if ft.is_socket() {
-            return "a socket";
-        }
-        if ft.is_block_device() || ft.is_char_device() {
-            return "a device";
-        }
-    }
-    "not a regular file"
-}
-
-fn open_for_read(path: &Path) -> std::io::Result<fs::File> {
-    let mut opts = fs::OpenOptions::new();
-    opts.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.custom_flags(O_NONBLOCK);
-    }
-    #[cfg(not(unix))]
-    let _ = O_NONBLOCK;
-    opts.open(path)
-}
-
-fn not_regular(path: &Path, ft: &fs::FileType) -> LoadProblem {
-    LoadProblem::new(
-        shown(path),
-        ProblemKind::NotRegularFile,
-        format!("is {} where a file was expected; not read", type_name(ft)),
-    )
-}
-
-fn too_large(path: &Path, len: u64) -> LoadProblem {
-    LoadProblem::new(
-        shown(path),
-        ProblemKind::TooLarge,
-        format!("{len} bytes; claw-doctor reads at most {MAX_FILE_BYTES} bytes of this file"),
-    )
-}
-
 /// The bytes of a small regular file. `None` when it is absent (no problem) or could not be
-/// read (a problem is pushed).
+/// read (a problem is pushed). The one bounded reader of the crate does the work.
 pub(super) fn read_bytes(path: &Path, problems: &mut Vec<LoadProblem>) -> Option<Vec<u8>> {
-    let meta = match fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if is_missing(&e) => {
-            if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-                problems.push(LoadProblem::new(
-                    shown(path),
-                    ProblemKind::Unreadable,
-                    "symlink points to a missing file",
-                ));
-            }
-            return None;
-        }
-        Err(e) => {
-            problems.push(LoadProblem::new(
-                shown(path),
-                ProblemKind::Unreadable,
-                e.to_string(),
-            ));
-            return None;
-        }
-    };
-    if !meta.is_file() {
-        problems.push(not_regular(path, &meta.file_type()));
-        return None;
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        problems.push(too_large(path, meta.len()));
-        return None;
-    }
-    let file = match open_for_read(path) {
-        Ok(f) => f,
-        Err(e) => {
-            problems.push(LoadProblem::new(
-                shown(path),
-                ProblemKind::Unreadable,
-                e.to_string(),
-            ));
-            return None;
-        }
-    };
-    // The path may have been swapped between the check and the open.
-    match file.metadata() {
-        Ok(m) if m.is_file() => {}
-        Ok(m) => {
-            problems.push(not_regular(path, &m.file_type()));
-            return None;
-        }
-        Err(e) => {
-            problems.push(LoadProblem::new(
-                shown(path),
-                ProblemKind::Unreadable,
-                e.to_string(),
-            ));
-            return None;
+    match crate::load::fsread::read_bounded(path, &shown(path), MAX_FILE_BYTES) {
+        Ok(bytes) => bytes,
+        Err(p) => {
+            problems.push(p);
+            None
         }
     }
-    let mut buf = Vec::new();
-    if let Err(e) = file.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf) {
-        problems.push(LoadProblem::new(
-            shown(path),
-            ProblemKind::Unreadable,
-            e.to_string(),
-        ));
-        return None;
-    }
-    if buf.len() as u64 > MAX_FILE_BYTES {
-        problems.push(too_large(path, buf.len() as u64));
-        return None;
-    }
-    Some(buf)
 }
 
 /// Text of a small file: a UTF-8 BOM is dropped, UTF-16 with a BOM (what Windows tools write)

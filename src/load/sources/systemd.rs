@@ -158,7 +158,7 @@ pub(super) fn expand_specifiers(s: &str, home: Option<&Path>) -> String {
 /// Merges a unit file and its drop-ins, in order.
 pub(super) fn parse_unit(files: &[(PathBuf, String)], home: Option<&Path>) -> ParsedUnit {
     let mut u = ParsedUnit::default();
-    for (path, text) in files.iter().rev() {
+    for (path, text) in files {
         let mut section = String::new();
         for (line, raw) in logical_lines(text) {
             let t = raw.trim();

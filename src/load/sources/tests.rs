@@ -1,7 +1,8 @@
 //! `collect` over temp dirs laid out like a home, a state dir and a system root.
 
+use super::services::is_systemd_gateway_unit;
 use super::*;
-use crate::model::CredentialKind;
+use crate::model::{CredentialKind, ProblemKind};
 use std::fs;
 
 struct Fx {
@@ -1031,4 +1032,39 @@ fn output_is_deterministic() {
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted);
+}
+
+#[test]
+fn service_names_and_descriptions() {
+    for (name, want) in [
+        ("openclaw-gateway.service", true),
+        ("openclaw-gateway-work.service", true),
+        ("openclaw.service", true),
+        ("clawdbot-gateway.service", true),
+        ("openclaw-node.service", false),
+        ("clawdbot-node.service", false),
+        ("openclaw-gateway.service.bak", false),
+        ("other.service", false),
+    ] {
+        assert_eq!(is_systemd_gateway_unit(name), want, "{name}");
+    }
+    let d = |s: &str| version_from_description(s).map(|v| v.to_string());
+    assert_eq!(
+        d("OpenClaw Gateway (v2026.9.6)").as_deref(),
+        Some("2026.9.6")
+    );
+    assert_eq!(
+        d("OpenClaw Gateway (profile: 2026.1.1x, v2026.9.6)").as_deref(),
+        Some("2026.9.6")
+    );
+    assert_eq!(
+        d("Clawdbot Gateway (v2026.1.24-3)").as_deref(),
+        Some("2026.1.24-3")
+    );
+    assert_eq!(
+        d("OpenClaw Gateway v2026.2.19").as_deref(),
+        Some("2026.2.19")
+    );
+    assert_eq!(d("OpenClaw Gateway (profile: work)"), None);
+    assert_eq!(d("OpenClaw Gateway"), None);
 }
