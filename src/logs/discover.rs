@@ -405,13 +405,11 @@ pub fn discover(inputs: &LogInputs) -> Discovery {
     if let Some(cfg) = &inputs.logging_file {
         let path = expand_home(cfg, inputs.home_dir.as_deref());
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let rolling_family = if name == "openclaw-YYYY-MM-DD.log" {
-            Some("openclaw".to_owned())
-        } else {
-            parse_rolling_name(name)
-                .filter(|(_, _, rot)| *rot == 0)
-                .map(|(fam, _, _)| fam.to_owned())
-        };
+        // OpenClaw keeps rolling by date only for the default-family dated name
+        // (`isLegacyRollingLogFilePath`); any other configured name is a fixed file.
+        let rolling_family = (name == "openclaw-YYYY-MM-DD.log"
+            || parse_rolling_name(name).is_some_and(|(fam, _, rot)| fam == "openclaw" && rot == 0))
+        .then(|| "openclaw".to_owned());
         match (rolling_family, path.parent()) {
             (Some(fam), Some(dir)) if !dir.as_os_str().is_empty() => {
                 c.rolling_in(dir, &fam, LogOrigin::Configured);
@@ -632,6 +630,14 @@ mod tests {
                 "openclaw-2026-11-21.log"
             ]
         );
+        // a configured profile-style dated name is a fixed file (no date rolling)
+        touch(&roll.join("openclaw-dev-2026-11-20.log"), "x\n");
+        touch(&roll.join("openclaw-dev-2026-11-21.log"), "x\n");
+        let d = discover(&LogInputs {
+            logging_file: Some(roll.join("openclaw-dev-2026-11-21.log")),
+            ..LogInputs::default()
+        });
+        assert_eq!(names(&d), vec!["openclaw-dev-2026-11-21.log"]);
         // a configured file that does not exist is simply absent
         let d = discover(&LogInputs {
             logging_file: Some(tmp.path().join("nope.log")),

@@ -1008,10 +1008,11 @@ pub const PREFILTER_LITERALS: &[&str] = &[
     "migration failed",      // `device pairing store migration failed`
     "Legacy ",               // `Legacy pairing store(s) ...`, `Legacy device identity|auth ...`
     "did not complete cleanly",
-    "webchat connected", // client versions
-    "rotocol mismatch",  // client versions
-    "CLI version: ",     // `gateway status` output
-    "Gateway version: ", // `gateway status` output
+    "webchat connected",    // client versions
+    "rotocol mismatch",     // client versions
+    "attribution_required", // client side of unattributable proxy traffic (HTTP 403)
+    "CLI version: ",        // `gateway status` output
+    "Gateway version: ",    // `gateway status` output
 ];
 
 /// The phrases `classify` dispatches on, found with one Aho-Corasick pass
@@ -1252,6 +1253,18 @@ impl LineParser {
         }
         if let Some(c) = classify_client(t) {
             return Some(c);
+        }
+        // 2026.8+ client side of an unattributable proxy: the WebSocket upgrade got HTTP 403
+        if t.contains("proxy_attribution_required") {
+            return Some(Classified {
+                kind: EventKind::UnattributableProxy,
+                side: Side::Client,
+                fields: EventFields {
+                    reason: Some("proxy_attribution_required".to_owned()),
+                    code: Some(403),
+                    ..EventFields::default()
+                },
+            });
         }
         if at[M_CONTROL_UI_IDENTITY].is_some() || at[M_IDENTITY_REQUIRED].is_some() {
             let reason = if at[M_CONTROL_UI_IDENTITY].is_some() {
@@ -2317,6 +2330,11 @@ mod tests {
             V9_CONSOLE_CLOSE_META_TAIL,
             V9_AUDIT_SCOPE,
             V9_CLIENT_NOT_PAIRED,
+            V9_UNATTRIBUTABLE,
+            V9_CLIENT_PROXY_403,
+            V9_UNAUTHORIZED,
+            V9_CLOSE_UNAUTHORIZED_CONNECT_FAILED,
+            V9_AUDIT_METADATA,
             "gateway: observed unattributable proxy-shaped traffic from 1.2.3.4; x",
             "disconnected (1008): device identity required",
             "control ui requires device identity (use HTTPS or localhost secure context)",
@@ -2457,6 +2475,49 @@ mod tests {
                 .gateway_version
                 .is_none()
         );
+    }
+
+    #[test]
+    fn unattributable_proxy_and_unauthorized_2026_9() {
+        for line in [V9_UNATTRIBUTABLE, V9_CONSOLE_UNATTRIBUTABLE] {
+            let e = ev(line);
+            assert_eq!(
+                (e.kind, e.side),
+                (EventKind::UnattributableProxy, Side::Gateway)
+            );
+            assert_eq!(e.fields.address.as_deref(), Some("127.0.0.1"));
+        }
+        let e = ev(V9_CLIENT_PROXY_403);
+        assert_eq!(
+            (e.kind, e.side),
+            (EventKind::UnattributableProxy, Side::Client)
+        );
+        assert_eq!(e.fields.code, Some(403));
+
+        let e = ev(V9_UNAUTHORIZED);
+        assert_eq!(e.kind, EventKind::Unauthorized);
+        assert_eq!(e.fields.reason.as_deref(), Some("token_mismatch"));
+        assert_eq!(e.fields.client.as_deref(), Some("cli"));
+        assert_eq!(e.fields.client_version.as_deref(), Some("2026.9.6"));
+        // the close of the same connection: reason from the context object
+        let e = ev(V9_CLOSE_UNAUTHORIZED_CONNECT_FAILED);
+        assert_eq!(e.kind, EventKind::Unauthorized);
+        assert_eq!(e.fields.reason.as_deref(), Some("token_mismatch"));
+        assert_eq!(e.fields.auth.as_deref(), Some("token"));
+        assert_eq!(e.fields.client_version.as_deref(), Some("2026.9.6"));
+        let e = ev(V9_CLOSE_UNAUTHORIZED_TEXT);
+        assert_eq!(e.kind, EventKind::Unauthorized);
+        assert_eq!(e.fields.reason.as_deref(), Some("token_mismatch"));
+        let e = ev(V9_CLIENT_UNAUTHORIZED);
+        assert_eq!((e.kind, e.side), (EventKind::Unauthorized, Side::Client));
+        assert_eq!(e.fields.reason.as_deref(), Some("token_mismatch"));
+        none(V9_CLIENT_UNAUTHORIZED_REASON_REPEAT);
+        let e = ev(V9_AUDIT_METADATA);
+        assert_eq!(e.kind, EventKind::MetadataUpgrade);
+        assert_eq!(e.fields.claimed_device_family.as_deref(), Some("Linux"));
+        assert_eq!(e.fields.pinned_device_family.as_deref(), Some("Mac"));
+        let e = ev(V9_CLIENT_METADATA);
+        assert_eq!(e.fields.reason.as_deref(), Some("metadata-upgrade"));
     }
 
     #[test]
