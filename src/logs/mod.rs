@@ -32,11 +32,6 @@
 //! }
 //! ```
 
-// A library-style API inside the `claw-doctor` binary: not every command uses
-// every item, so the unused-item lints of a bin crate are silenced for this
-// module tree.
-#![allow(dead_code, unused_imports)]
-
 pub mod discover;
 pub mod event;
 #[cfg(test)]
