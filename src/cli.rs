@@ -85,6 +85,9 @@ pub struct GlobalArgs {
     /// The OpenClaw version to reason about, overriding what the state and install say
     #[arg(long, global = true, value_name = "VERSION")]
     pub openclaw_version: Option<String>,
+    /// Also load the rule files (*.toml) under DIR, after the built-in rules (repeatable)
+    #[arg(long = "rules", global = true, value_name = "DIR")]
+    pub rules_dirs: Vec<PathBuf>,
     /// Treat DIR as the filesystem root for system paths (/tmp/openclaw, /usr/lib/node_modules, /etc):
     /// for examining a container image or a mounted disk
     #[arg(long, global = true, value_name = "DIR", env = "CLAW_DOCTOR_SYSROOT")]
@@ -101,7 +104,7 @@ pub enum Command {
     RestoreBackup(RestoreArgs),
     /// Paste-ready, redacted Markdown report for a support forum
     Report(ReportArgs),
-    /// List the rules (id, area, severity, fix kind)
+    /// List the rules (id, area, severity, fix kind); --format json for scripts
     Rules,
     /// Show a rule's documentation
     Explain {

@@ -6,12 +6,16 @@
 pub mod cli;
 pub mod commands;
 pub mod discover;
+pub mod engine;
 pub mod env;
+pub mod facts;
+pub mod findings;
 pub mod load;
 pub mod logs;
 pub mod model;
 pub mod output;
 pub mod redact;
+pub mod rules;
 pub mod secret;
 pub mod version;
 
@@ -34,13 +38,8 @@ fn dispatch(cli: &cli::Cli) -> anyhow::Result<Status> {
             "`report` is not available yet in this build (use `scan --format markdown`)".into(),
         )
         .into()),
-        cli::Command::Rules => {
-            Err(UsageError("`rules` is not available yet: this build ships no rules".into()).into())
-        }
-        cli::Command::Explain { rule_id } => Err(UsageError(format!(
-            "`explain {rule_id}`: this build ships no rules yet"
-        ))
-        .into()),
+        cli::Command::Rules => commands::rules::list(&cli.global),
+        cli::Command::Explain { rule_id } => commands::rules::explain(&cli.global, rule_id),
     }
 }
 

@@ -134,6 +134,126 @@ impl Version {
     }
 }
 
+/// A version range of a rule: comma-separated comparisons that must all hold
+/// (`>=2026.2.14, <2026.2.22`). Written in rule files; validated when rules load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionReq {
+    clauses: Vec<(CmpOp, Version)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CmpOp {
+    Ge,
+    Gt,
+    Le,
+    Lt,
+    Eq,
+}
+
+impl CmpOp {
+    fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Ge => ">=",
+            CmpOp::Gt => ">",
+            CmpOp::Le => "<=",
+            CmpOp::Lt => "<",
+            CmpOp::Eq => "=",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VersionReqError {
+    #[error("empty version range (write e.g. \">=2026.2.22\")")]
+    Empty,
+    #[error("{0:?} needs a comparison: >=, >, <=, < or =")]
+    NoOperator(String),
+    #[error(transparent)]
+    Version(#[from] VersionParseError),
+    #[error("{0:?} matches no version: the lower bound is above the upper bound")]
+    Unsatisfiable(String),
+}
+
+impl VersionReq {
+    pub fn matches(&self, v: &Version) -> bool {
+        self.clauses.iter().all(|(op, bound)| match op {
+            CmpOp::Ge => v >= bound,
+            CmpOp::Gt => v > bound,
+            CmpOp::Le => v <= bound,
+            CmpOp::Lt => v < bound,
+            CmpOp::Eq => v == bound,
+        })
+    }
+
+    /// True when some version could satisfy every clause (checked on bound pairs: the order
+    /// is total, so a range is empty exactly when one lower bound excludes one upper bound).
+    fn satisfiable(&self) -> bool {
+        let candidates = self.clauses.iter().map(|(_, b)| b);
+        let probes = candidates
+            .clone()
+            .chain(candidates.clone())
+            .flat_map(|b| [b.clone(), bump(b)]);
+        let any_bound_ok = probes.into_iter().any(|p| self.matches(&p));
+        // Only-upper or only-lower ranges are always satisfiable by some far version.
+        let has_lower = self
+            .clauses
+            .iter()
+            .any(|(o, _)| matches!(o, CmpOp::Ge | CmpOp::Gt | CmpOp::Eq));
+        let has_upper = self
+            .clauses
+            .iter()
+            .any(|(o, _)| matches!(o, CmpOp::Le | CmpOp::Lt | CmpOp::Eq));
+        any_bound_ok || !(has_lower && has_upper)
+    }
+}
+
+/// The next version after `v` in patch order (probe for strict bounds).
+fn bump(v: &Version) -> Version {
+    Version::new(v.year, v.month, v.patch.saturating_add(1))
+}
+
+impl FromStr for VersionReq {
+    type Err = VersionReqError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut clauses = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (op, rest) = [">=", "<=", "==", ">", "<", "="]
+                .iter()
+                .find_map(|op| part.strip_prefix(op).map(|r| (*op, r)))
+                .ok_or_else(|| VersionReqError::NoOperator(part.to_string()))?;
+            let op = match op {
+                ">=" => CmpOp::Ge,
+                "<=" => CmpOp::Le,
+                ">" => CmpOp::Gt,
+                "<" => CmpOp::Lt,
+                _ => CmpOp::Eq,
+            };
+            clauses.push((op, rest.trim().parse::<Version>()?));
+        }
+        if clauses.is_empty() {
+            return Err(VersionReqError::Empty);
+        }
+        let req = VersionReq { clauses };
+        if !req.satisfiable() {
+            return Err(VersionReqError::Unsatisfiable(s.trim().to_string()));
+        }
+        Ok(req)
+    }
+}
+
+impl fmt::Display for VersionReq {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (op, v)) in self.clauses.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}{v}", op.as_str())?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +326,38 @@ mod tests {
         assert!(!v("2026.7.35").uses_sqlite_store());
         assert!(v("2026.8.1").uses_sqlite_store());
         assert!(v("2026.9.6").uses_sqlite_store());
+    }
+
+    #[test]
+    fn ranges_match_their_bounds() {
+        let r: VersionReq = ">=2026.2.14, <2026.2.22".parse().unwrap();
+        assert!(!r.matches(&v("2026.2.13")));
+        assert!(r.matches(&v("2026.2.14")));
+        assert!(r.matches(&v("2026.2.21")));
+        assert!(!r.matches(&v("2026.2.22")));
+        assert_eq!(r.to_string(), ">=2026.2.14, <2026.2.22");
+        let eq: VersionReq = "=2026.7.35".parse().unwrap();
+        assert!(eq.matches(&v("2026.7.35")) && !eq.matches(&v("2026.7.34")));
+    }
+
+    #[test]
+    fn bad_ranges_are_rejected_with_reasons() {
+        assert_eq!("".parse::<VersionReq>(), Err(VersionReqError::Empty));
+        assert!(matches!(
+            "2026.2.1".parse::<VersionReq>(),
+            Err(VersionReqError::NoOperator(_))
+        ));
+        assert!(matches!(
+            ">=2026.x".parse::<VersionReq>(),
+            Err(VersionReqError::Version(_))
+        ));
+        assert!(matches!(
+            ">=2026.3.0, <2026.2.0".parse::<VersionReq>(),
+            Err(VersionReqError::Unsatisfiable(_))
+        ));
+        assert!(matches!(
+            ">2026.3.1, <2026.3.1".parse::<VersionReq>(),
+            Err(VersionReqError::Unsatisfiable(_))
+        ));
     }
 }

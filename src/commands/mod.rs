@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the exit status.
 
+pub mod rules;
 pub mod scan;
 
 use crate::cli::GlobalArgs;
@@ -59,4 +60,23 @@ pub fn load_options(g: &GlobalArgs) -> Result<LoadOptions, UsageError> {
         now_ms: parse_now(g.now.as_deref())?,
         openclaw_version,
     })
+}
+
+/// The built-in rules plus `--rules DIR`s; any rule error stops the run (exit 2) with every
+/// error listed.
+pub fn rule_set(g: &GlobalArgs) -> anyhow::Result<crate::rules::RuleSet> {
+    match crate::rules::RuleSet::with_dirs(&g.rules_dirs)? {
+        Ok(set) => Ok(set),
+        Err(errors) => Err(UsageError(format!(
+            "{} rule error{}:\n{}",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))
+        .into()),
+    }
 }

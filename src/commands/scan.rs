@@ -1,36 +1,53 @@
-//! `claw-doctor scan`: load the state and print what was found. Changes nothing.
+//! `claw-doctor scan`: load the state, run every rule, print the findings. Changes nothing.
 
-use super::{Status, UsageError, load_options};
-use crate::cli::{Format, GlobalArgs};
+use super::{Status, UsageError, load_options, rule_set};
+use crate::cli::{Format, GlobalArgs, SeverityMin};
 use crate::env::Env;
+use crate::findings::{Counts, Severity};
 use crate::output::{self, style::Style};
 use crate::redact::Redactor;
 
+pub fn severity(min: SeverityMin) -> Severity {
+    match min {
+        SeverityMin::Info => Severity::Info,
+        SeverityMin::Warning => Severity::Warning,
+        SeverityMin::Error => Severity::Error,
+    }
+}
+
 pub fn run(g: &GlobalArgs, env: &Env) -> anyhow::Result<Status> {
+    let rules = rule_set(g)?;
     let opts = load_options(g)?;
     let model = crate::load::load(&opts, env).map_err(|e| UsageError(e.to_string()))?;
+    let outcome = crate::engine::run(&rules, &model);
+    let rules_run = rules.rules.len() - outcome.skipped.len();
     let redactor = Redactor::for_model(&model);
+    let sections = output::summary::sections(&model);
     let text = match g.format.unwrap_or(Format::Human) {
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(&output::json::scan_document(&model))?;
+            let doc =
+                output::json::scan_document(&model, &outcome, severity(g.severity_min), rules_run);
+            let mut s = serde_json::to_string_pretty(&doc)?;
             s.push('\n');
             s
         }
-        Format::Markdown => {
-            let mut s = String::from("## claw-doctor scan\n\n");
-            s.push_str(&output::markdown(&output::summary::sections(&model)));
-            s
-        }
+        Format::Markdown => output::findings::markdown(&model, &sections, &outcome, rules_run),
         Format::Human => {
             let style = Style::detect(g.color, env.var("NO_COLOR").is_some());
-            let mut s = output::human(&output::summary::sections(&model), &style);
-            s.push_str(&format!(
-                "\n{}\n",
-                style.dim("No rules are loaded in this build yet: the above is the state claw-doctor read, not a diagnosis.")
-            ));
-            s
+            output::findings::human(&model, &sections, &outcome, rules_run, &style)
         }
     };
     output::emit(&text, &redactor)?;
-    Ok(Status::Clean)
+    for f in &outcome.failures {
+        eprintln!(
+            "claw-doctor: rule {} could not run: {} (a bug; please report it)",
+            f.check_id, f.message
+        );
+    }
+    let counts = Counts::of(&outcome.findings);
+    Ok(if counts.at_or_above(severity(g.severity_min)) > 0 {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
 }

@@ -1,5 +1,6 @@
 //! The contract's JSON document: `{schemaVersion, ok, tool, state, summary, findings}`.
 
+use crate::findings::{Counts, Severity};
 use crate::model::Model;
 use serde_json::{Value, json};
 
@@ -25,13 +26,25 @@ pub fn state(m: &Model) -> Value {
     Value::Object(out)
 }
 
-pub fn scan_document(m: &Model) -> Value {
+/// The contract's document. `ok` is false when a finding is at or above `severity_min`.
+pub fn scan_document(
+    m: &Model,
+    outcome: &crate::engine::Outcome,
+    severity_min: Severity,
+    rules_run: usize,
+) -> Value {
+    let counts = Counts::of(&outcome.findings);
     json!({
         "schemaVersion": 1,
-        "ok": true,
+        "ok": counts.at_or_above(severity_min) == 0,
         "tool": {"name": "claw-doctor", "version": env!("CARGO_PKG_VERSION")},
         "state": state(m),
-        "summary": {"error": 0, "warning": 0, "info": 0},
-        "findings": [],
+        "summary": counts,
+        "findings": outcome.findings,
+        "rules": {
+            "run": rules_run,
+            "skipped": outcome.skipped.iter().map(|(id, why)| json!({"checkId": id, "reason": why})).collect::<Vec<_>>(),
+            "failed": outcome.failures,
+        },
     })
 }

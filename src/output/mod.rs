@@ -2,6 +2,7 @@
 //! through `emit`, which applies the redactor and strips control characters from untrusted text
 //! before it reaches the terminal.
 
+pub mod findings;
 pub mod json;
 pub mod logs;
 pub mod style;
@@ -37,7 +38,7 @@ pub fn human(sections: &[Section], style: &Style) -> String {
     out
 }
 
-fn md_escape(text: &str) -> String {
+pub(crate) fn md_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in style::sanitize(text).chars() {
         if matches!(

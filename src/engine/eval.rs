@@ -1,0 +1,333 @@
+//! Evaluates expressions over the model's JSON view.
+//!
+//! `null` is an ordinary value: a field of `null` is `null`, `null` is false in a condition,
+//! `x in null` is false, an ordering with `null` is false, and list operations treat `null`
+//! as the empty list. So `device.approvedScopes` being absent never needs a guard.
+
+use super::ast::{ArithOp, CmpOp, Expr, Span};
+use super::functions;
+use crate::model::Model;
+use crate::version::Version;
+use serde_json::{Map, Value};
+
+/// What an expression can see: the model, its JSON view and the facts' inputs.
+pub struct Ctx<'m> {
+    pub model: &'m Model,
+    pub roots: Map<String, Value>,
+    pub version: Option<Version>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalError {
+    pub span: Span,
+    pub message: String,
+}
+
+impl EvalError {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        EvalError {
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+/// Local variables (`for` bindings, `let`s, comprehension variables), innermost last.
+#[derive(Default, Clone)]
+pub struct Scope {
+    vars: Vec<(String, Value)>,
+}
+
+impl Scope {
+    pub fn with(&self, name: &str, value: Value) -> Scope {
+        let mut s = self.clone();
+        s.push(name, value);
+        s
+    }
+
+    pub fn push(&mut self, name: &str, value: Value) {
+        self.vars.push((name.to_string(), value));
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+}
+
+pub fn eval(e: &Expr, ctx: &Ctx, scope: &Scope) -> Result<Value, EvalError> {
+    match e {
+        Expr::Lit(v, _) => Ok(v.clone()),
+        Expr::Var(name, span) => scope
+            .get(name)
+            .or_else(|| ctx.roots.get(name))
+            .cloned()
+            .ok_or_else(|| EvalError::new(*span, format!("unknown name `{name}`"))),
+        Expr::Field(base, field, span) => match eval(base, ctx, scope)? {
+            Value::Null => Ok(Value::Null),
+            Value::Object(mut m) => Ok(m.remove(field).unwrap_or(Value::Null)),
+            other => Err(EvalError::new(
+                *span,
+                format!("`.{field}` of {}, which has no fields", kind_of(&other)),
+            )),
+        },
+        Expr::Call(name, args, span) => {
+            let values = args
+                .iter()
+                .map(|a| eval(a, ctx, scope))
+                .collect::<Result<Vec<_>, _>>()?;
+            functions::call(name, ctx, values).map_err(|m| EvalError::new(*span, m))
+        }
+        Expr::List(items, _) => Ok(Value::Array(
+            items
+                .iter()
+                .map(|i| eval(i, ctx, scope))
+                .collect::<Result<_, _>>()?,
+        )),
+        Expr::Comp {
+            body,
+            var,
+            iter,
+            cond,
+            ..
+        } => {
+            let mut out = Vec::new();
+            for item in list(eval(iter, ctx, scope)?, iter.span())? {
+                let inner = scope.with(var, item);
+                if let Some(c) = cond
+                    && !truth(&eval(c, ctx, &inner)?, c.span())?
+                {
+                    continue;
+                }
+                out.push(eval(body, ctx, &inner)?);
+            }
+            Ok(Value::Array(out))
+        }
+        Expr::Not(inner, _) => Ok(Value::Bool(!truth(
+            &eval(inner, ctx, scope)?,
+            inner.span(),
+        )?)),
+        Expr::And(a, b) => Ok(Value::Bool(
+            truth(&eval(a, ctx, scope)?, a.span())? && truth(&eval(b, ctx, scope)?, b.span())?,
+        )),
+        Expr::Or(a, b) => Ok(Value::Bool(
+            truth(&eval(a, ctx, scope)?, a.span())? || truth(&eval(b, ctx, scope)?, b.span())?,
+        )),
+        Expr::Cmp(op, a, b) => {
+            let (l, r) = (eval(a, ctx, scope)?, eval(b, ctx, scope)?);
+            compare(*op, &l, &r).map_err(|m| EvalError::new(a.span().to(b.span()), m))
+        }
+        Expr::Arith(op, a, b) => {
+            let (l, r) = (eval(a, ctx, scope)?, eval(b, ctx, scope)?);
+            arith(*op, l, r).map_err(|m| EvalError::new(a.span().to(b.span()), m))
+        }
+    }
+}
+
+pub fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a record",
+    }
+}
+
+/// A condition's value: `null` is false; anything but true/false/null is a rule bug.
+pub fn truth(v: &Value, span: Span) -> Result<bool, EvalError> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::Null => Ok(false),
+        other => Err(EvalError::new(
+            span,
+            format!("expected true/false, got {}", kind_of(other)),
+        )),
+    }
+}
+
+/// A list operand; `null` is the empty list.
+pub fn list(v: Value, span: Span) -> Result<Vec<Value>, EvalError> {
+    match v {
+        Value::Array(a) => Ok(a),
+        Value::Null => Ok(Vec::new()),
+        other => Err(EvalError::new(
+            span,
+            format!("expected a list, got {}", kind_of(&other)),
+        )),
+    }
+}
+
+fn compare(op: CmpOp, l: &Value, r: &Value) -> Result<Value, String> {
+    let b = match op {
+        CmpOp::Eq => l == r,
+        CmpOp::Ne => l != r,
+        CmpOp::In | CmpOp::NotIn => {
+            let found = match r {
+                Value::Array(items) => items.contains(l),
+                Value::String(s) => l.as_str().is_some_and(|n| s.contains(n)),
+                Value::Null => false,
+                other => {
+                    return Err(format!(
+                        "`in` needs a list or string, got {}",
+                        kind_of(other)
+                    ));
+                }
+            };
+            found == (op == CmpOp::In)
+        }
+        CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => {
+            let ord = match (l, r) {
+                (Value::Null, _) | (_, Value::Null) => return Ok(Value::Bool(false)),
+                (Value::Number(a), Value::Number(b)) => a.as_i64().cmp(&b.as_i64()),
+                (Value::String(a), Value::String(b)) => a.cmp(b),
+                _ => {
+                    return Err(format!("cannot order {} and {}", kind_of(l), kind_of(r)));
+                }
+            };
+            match op {
+                CmpOp::Lt => ord.is_lt(),
+                CmpOp::Le => ord.is_le(),
+                CmpOp::Gt => ord.is_gt(),
+                _ => ord.is_ge(),
+            }
+        }
+    };
+    Ok(Value::Bool(b))
+}
+
+fn arith(op: ArithOp, l: Value, r: Value) -> Result<Value, String> {
+    match (l, r) {
+        (Value::Number(a), Value::Number(b)) => {
+            let (a, b) = (a.as_i64().unwrap_or(0), b.as_i64().unwrap_or(0));
+            let n = match op {
+                ArithOp::Add => a.checked_add(b),
+                ArithOp::Sub => a.checked_sub(b),
+            };
+            n.map(Value::from).ok_or_else(|| "number overflow".into())
+        }
+        (Value::Null, Value::Number(_)) | (Value::Number(_), Value::Null) => Ok(Value::Null),
+        (l @ (Value::Array(_) | Value::Null), r @ (Value::Array(_) | Value::Null)) => {
+            let (l, r) = (as_vec(l), as_vec(r));
+            Ok(Value::Array(match op {
+                ArithOp::Add => union(l, r),
+                ArithOp::Sub => l.into_iter().filter(|x| !r.contains(x)).collect(),
+            }))
+        }
+        (l, r) => Err(format!(
+            "cannot apply `{}` to {} and {}",
+            if op == ArithOp::Add { "+" } else { "-" },
+            kind_of(&l),
+            kind_of(&r)
+        )),
+    }
+}
+
+fn as_vec(v: Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a,
+        _ => Vec::new(),
+    }
+}
+
+/// Order-keeping union without duplicates.
+pub fn union(a: Vec<Value>, b: Vec<Value>) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::with_capacity(a.len() + b.len());
+    for v in a.into_iter().chain(b) {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::parse::parse;
+    use serde_json::json;
+
+    pub(crate) fn ctx_with(model: &Model, roots: Value) -> Ctx<'_> {
+        Ctx {
+            model,
+            roots: roots.as_object().cloned().unwrap_or_default(),
+            version: None,
+        }
+    }
+
+    fn run(src: &str, roots: Value) -> Result<Value, EvalError> {
+        let model = crate::engine::testing::empty_model();
+        let ctx = ctx_with(&model, roots);
+        eval(&parse(src).unwrap(), &ctx, &Scope::default())
+    }
+
+    #[test]
+    fn null_is_absorbing_and_false() {
+        let roots = json!({"d": {"scopes": null, "n": 3}});
+        assert_eq!(run("d.missing.deeper", roots.clone()), Ok(Value::Null));
+        assert_eq!(run("'a' in d.scopes", roots.clone()), Ok(json!(false)));
+        assert_eq!(run("d.scopes == null", roots.clone()), Ok(json!(true)));
+        assert_eq!(run("d.n > null", roots.clone()), Ok(json!(false)));
+        assert_eq!(run("not d.scopes", roots.clone()), Ok(json!(true)));
+        assert_eq!(run("d.scopes + ['x']", roots), Ok(json!(["x"])));
+    }
+
+    #[test]
+    fn set_operations_on_lists() {
+        let roots = json!({"a": ["r", "w"], "b": ["w", "x"]});
+        assert_eq!(run("a + b", roots.clone()), Ok(json!(["r", "w", "x"])));
+        assert_eq!(run("a - b", roots.clone()), Ok(json!(["r"])));
+        assert_eq!(run("'w' in a and 'x' not in a", roots), Ok(json!(true)));
+    }
+
+    #[test]
+    fn comprehensions_filter_and_map_with_shadowing() {
+        let roots =
+            json!({"xs": [{"v": 1, "ok": true}, {"v": 2, "ok": false}, {"v": 3, "ok": true}]});
+        assert_eq!(
+            run("[x.v for x in xs if x.ok]", roots.clone()),
+            Ok(json!([1, 3]))
+        );
+        assert_eq!(
+            run("[[x.v for x in xs if x.v > y.v] for y in xs]", roots),
+            Ok(json!([[2, 3], [3], []]))
+        );
+    }
+
+    #[test]
+    fn short_circuit_skips_errors_on_the_right() {
+        let roots = json!({"s": "text"});
+        assert_eq!(run("false and s.x", roots.clone()), Ok(json!(false)));
+        assert_eq!(run("true or s.x", roots.clone()), Ok(json!(true)));
+        let e = run("true and s.x", roots).unwrap_err();
+        assert!(e.message.contains("has no fields"), "{e:?}");
+    }
+
+    #[test]
+    fn type_errors_at_run_time_are_reported_not_panicked() {
+        let roots = json!({"n": 1, "s": "x", "big": i64::MAX});
+        assert!(run("n and true", roots.clone()).is_err());
+        assert!(run("n < s", roots.clone()).is_err());
+        assert!(run("1 in n", roots.clone()).is_err());
+        assert!(
+            run("big + 1", roots.clone())
+                .unwrap_err()
+                .message
+                .contains("overflow")
+        );
+        assert!(run("[x for x in s]", roots).is_err());
+    }
+
+    #[test]
+    fn in_works_on_strings_as_substring() {
+        assert_eq!(
+            run("'pair' in 'pairing required'", json!({})),
+            Ok(json!(true))
+        );
+        assert_eq!(run("1 in 'x1'", json!({})), Ok(json!(false)));
+    }
+}

@@ -1,0 +1,746 @@
+//! The named facts and helpers conditions can call. The list is closed: a condition that needs
+//! new Rust code gets a new entry here (with a doc line and tests), never an escape hatch.
+//! `claw-doctor explain --functions` style listings come from `FUNCTIONS`.
+
+use super::eval::{Ctx, union};
+use super::schema::Ty;
+use crate::facts::{net, scopes};
+use crate::version::VersionReq;
+use serde_json::{Map, Value, json};
+
+/// What a call returns, for load-time checks.
+#[derive(Debug, Clone, Copy)]
+pub enum Ret {
+    Ty(Ty),
+    /// The type of the first argument (`distinct`, `coalesce`).
+    Arg0,
+    /// The element type of the first argument (`first`).
+    Elem0,
+}
+
+/// Checks the literal arguments of a call (`None` where an argument is not a literal).
+pub type Validate = fn(&[Option<&Value>]) -> Result<(), String>;
+
+pub struct Func {
+    pub name: &'static str,
+    pub params: &'static [Ty],
+    /// How many trailing parameters may be left out.
+    pub optional: usize,
+    pub ret: Ret,
+    pub doc: &'static str,
+    /// Checks literal arguments when rules load (a version range, a dotted key).
+    pub validate: Option<Validate>,
+    run: fn(&Ctx, &[Value]) -> Result<Value, String>,
+}
+
+const LIST: Ty = Ty::List(&Ty::Any);
+const STRS: Ty = Ty::List(&Ty::Str);
+/// Pending requests expire 5 minutes after their last activity (`refreshedAtMs ?? ts`).
+pub const PENDING_TTL_MS: i64 = 5 * 60 * 1000;
+
+macro_rules! f {
+    ($name:literal, [$($p:expr),*], $opt:expr, $ret:expr, $doc:literal, $run:expr) => {
+        f!($name, [$($p),*], $opt, $ret, $doc, None, $run)
+    };
+    ($name:literal, [$($p:expr),*], $opt:expr, $ret:expr, $doc:literal, $val:expr, $run:expr) => {
+        Func { name: $name, params: &[$($p),*], optional: $opt, ret: $ret, doc: $doc, validate: $val, run: $run }
+    };
+}
+
+pub static FUNCTIONS: &[Func] = &[
+    // --- lists and values
+    f!(
+        "len",
+        [Ty::Any],
+        0,
+        Ret::Ty(Ty::Int),
+        "number of items of a list (characters of a string); null is 0",
+        |_, a| {
+            Ok(json!(match &a[0] {
+                Value::Array(v) => v.len(),
+                Value::String(s) => s.chars().count(),
+                _ => 0,
+            }))
+        }
+    ),
+    f!(
+        "count",
+        [LIST],
+        0,
+        Ret::Ty(Ty::Int),
+        "items that are neither false nor null: `count(d for d in devices if ...)`",
+        |_, a| {
+            Ok(json!(
+                items(&a[0])
+                    .iter()
+                    .filter(|v| !matches!(v, Value::Null | Value::Bool(false)))
+                    .count()
+            ))
+        }
+    ),
+    f!(
+        "any",
+        [LIST],
+        0,
+        Ret::Ty(Ty::Bool),
+        "true when some item is true: `any(t.revokedAtMs == null for t in d.tokens)`",
+        |_, a| { Ok(json!(items(&a[0]).iter().any(|v| *v == Value::Bool(true)))) }
+    ),
+    f!(
+        "all",
+        [LIST],
+        0,
+        Ret::Ty(Ty::Bool),
+        "true when every item is true (also for an empty list)",
+        |_, a| { Ok(json!(items(&a[0]).iter().all(|v| *v == Value::Bool(true)))) }
+    ),
+    f!(
+        "first",
+        [LIST],
+        0,
+        Ret::Elem0,
+        "the first item, or null",
+        |_, a| { Ok(items(&a[0]).first().cloned().unwrap_or(Value::Null)) }
+    ),
+    f!(
+        "distinct",
+        [LIST],
+        0,
+        Ret::Arg0,
+        "the items without repeats, first occurrence first",
+        |_, a| { Ok(Value::Array(union(items(&a[0]).to_vec(), Vec::new()))) }
+    ),
+    f!(
+        "sorted",
+        [LIST],
+        0,
+        Ret::Arg0,
+        "the items in ascending order (numbers, then strings)",
+        |_, a| {
+            let mut v = items(&a[0]).to_vec();
+            v.sort_by(order);
+            Ok(Value::Array(v))
+        }
+    ),
+    f!(
+        "join",
+        [LIST, Ty::Str],
+        0,
+        Ret::Ty(Ty::Str),
+        "the items as text, separated by the second argument",
+        |_, a| {
+            let sep = a[1].as_str().unwrap_or(", ");
+            Ok(json!(
+                items(&a[0]).iter().map(plain).collect::<Vec<_>>().join(sep)
+            ))
+        }
+    ),
+    f!(
+        "exists",
+        [Ty::Any],
+        0,
+        Ret::Ty(Ty::Bool),
+        "true unless the value is null",
+        |_, a| Ok(json!(!a[0].is_null()))
+    ),
+    f!(
+        "coalesce",
+        [Ty::Any, Ty::Any],
+        0,
+        Ret::Arg0,
+        "the first argument unless it is null, else the second",
+        |_, a| {
+            Ok(if a[0].is_null() {
+                a[1].clone()
+            } else {
+                a[0].clone()
+            })
+        }
+    ),
+    f!(
+        "subset",
+        [LIST, LIST],
+        0,
+        Ret::Ty(Ty::Bool),
+        "true when every item of the first list is in the second",
+        |_, a| {
+            let b = items(&a[1]);
+            Ok(json!(items(&a[0]).iter().all(|x| b.contains(x))))
+        }
+    ),
+    f!(
+        "intersect",
+        [LIST, LIST],
+        0,
+        Ret::Arg0,
+        "the items of the first list that are also in the second",
+        |_, a| {
+            let b = items(&a[1]);
+            Ok(Value::Array(
+                items(&a[0])
+                    .iter()
+                    .filter(|x| b.contains(x))
+                    .cloned()
+                    .collect(),
+            ))
+        }
+    ),
+    f!(
+        "starts_with",
+        [Ty::Str, Ty::Str],
+        0,
+        Ret::Ty(Ty::Bool),
+        "string prefix test; false for null",
+        |_, a| {
+            Ok(json!(
+                matches!((&a[0], &a[1]), (Value::String(s), Value::String(p)) if s.starts_with(p.as_str()))
+            ))
+        }
+    ),
+    f!(
+        "ends_with",
+        [Ty::Str, Ty::Str],
+        0,
+        Ret::Ty(Ty::Bool),
+        "string suffix test; false for null",
+        |_, a| {
+            Ok(json!(
+                matches!((&a[0], &a[1]), (Value::String(s), Value::String(p)) if s.ends_with(p.as_str()))
+            ))
+        }
+    ),
+    f!(
+        "lower",
+        [Ty::Str],
+        0,
+        Ret::Ty(Ty::Str),
+        "lower-case text; null stays null",
+        |_, a| {
+            Ok(a[0]
+                .as_str()
+                .map_or(Value::Null, |s| json!(s.to_lowercase())))
+        }
+    ),
+    f!(
+        "group_by",
+        [LIST, Ty::Str, Ty::Str, Ty::Str],
+        2,
+        Ret::Ty(Ty::List(&Ty::Rec("group"))),
+        "groups records by up to three fields: each group has `key` (the fields), `items`, `count` (sum of the items' `count`, else 1 each), `firstTime`, `lastTime`",
+        |_, a| { group_by(items(&a[0]), &a[1..]) }
+    ),
+    // --- time
+    f!(
+        "age",
+        [Ty::Int],
+        0,
+        Ret::Ty(Ty::Int),
+        "milliseconds from an epoch-ms time to --now; null for null",
+        |c, a| {
+            Ok(a[0]
+                .as_i64()
+                .map_or(Value::Null, |ms| json!(now(c).saturating_sub(ms))))
+        }
+    ),
+    f!(
+        "ago",
+        [Ty::Int],
+        0,
+        Ret::Ty(Ty::Str),
+        "an epoch-ms time relative to --now, as text (`4m ago`)",
+        |c, a| {
+            Ok(a[0].as_i64().map_or(Value::Null, |ms| {
+                json!(crate::output::summary::age(now(c), ms))
+            }))
+        }
+    ),
+    f!(
+        "time",
+        [Ty::Int],
+        0,
+        Ret::Ty(Ty::Str),
+        "an epoch-ms time as RFC 3339 (UTC)",
+        |_, a| {
+            Ok(a[0]
+                .as_i64()
+                .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+                .map_or(Value::Null, |t| json!(t.to_string())))
+        }
+    ),
+    f!(
+        "expired",
+        [Ty::Rec("pending")],
+        0,
+        Ret::Ty(Ty::Bool),
+        "a pending request's 5-minute TTL has run out at --now (measured from `refreshedAtMs`, else `ts`; OpenClaw prunes it on its next read)",
+        |c, a| {
+            let last = a[0]
+                .get("refreshedAtMs")
+                .and_then(Value::as_i64)
+                .or_else(|| a[0].get("ts").and_then(Value::as_i64));
+            Ok(json!(
+                last.is_some_and(|t| now(c).saturating_sub(t) > PENDING_TTL_MS)
+            ))
+        }
+    ),
+    // --- versions
+    f!(
+        "version",
+        [],
+        0,
+        Ret::Ty(Ty::Str),
+        "the OpenClaw version rules reason about (--openclaw-version, the installed one, logs, or the state's writer); null if unknown",
+        |c, _| {
+            Ok(c.version
+                .as_ref()
+                .map_or(Value::Null, |v| json!(v.to_string())))
+        }
+    ),
+    f!(
+        "version_in",
+        [Ty::Str],
+        0,
+        Ret::Ty(Ty::Bool),
+        "the version is known and in the range (`>=2026.2.14, <2026.2.22`)",
+        Some(validate_range),
+        |c, a| {
+            let req: VersionReq = a[0]
+                .as_str()
+                .unwrap_or("")
+                .parse()
+                .map_err(|e| format!("{e}"))?;
+            Ok(json!(c.version.as_ref().is_some_and(|v| req.matches(v))))
+        }
+    ),
+    // --- scopes (facts §4b)
+    f!(
+        "implied",
+        [STRS, Ty::Str],
+        1,
+        Ret::Ty(STRS),
+        "the scopes plus what they imply at this version (write ⇒ read from 2026.2.21, admin ⇒ every operator.* from 2026.2.22); role defaults to operator",
+        |c, a| {
+            Ok(json!(scopes::implied_scopes(
+                &strs(&a[0]),
+                role(a.get(1)),
+                c.version.as_ref()
+            )))
+        }
+    ),
+    f!(
+        "allows",
+        [STRS, STRS, Ty::Str],
+        1,
+        Ret::Ty(Ty::Bool),
+        "whether held scopes satisfy every wanted scope at this version, as the gateway decides",
+        |c, a| {
+            Ok(json!(scopes::scopes_allow(
+                &strs(&a[0]),
+                &strs(&a[1]),
+                role(a.get(2)),
+                c.version.as_ref()
+            )))
+        }
+    ),
+    f!(
+        "missing",
+        [STRS, STRS, Ty::Str],
+        1,
+        Ret::Ty(STRS),
+        "the wanted scopes the held ones do not satisfy at this version",
+        |c, a| {
+            Ok(json!(scopes::missing_scopes(
+                &strs(&a[0]),
+                &strs(&a[1]),
+                role(a.get(2)),
+                c.version.as_ref()
+            )))
+        }
+    ),
+    f!(
+        "baseline",
+        [Ty::Rec("device")],
+        0,
+        Ret::Ty(STRS),
+        "a paired device's approved scope baseline: `approvedScopes` when it is a list, else `scopes`",
+        |_, a| {
+            let opt = |k: &str| {
+                a[0].get(k)
+                    .and_then(Value::as_array)
+                    .map(|_| strs(&a[0][k]))
+            };
+            Ok(json!(scopes::baseline(
+                opt("approvedScopes").as_deref(),
+                opt("scopes").as_deref()
+            )))
+        }
+    ),
+    f!(
+        "admin_implies_write",
+        [],
+        0,
+        Ret::Ty(Ty::Bool),
+        "operator.admin satisfies operator.write at this version (2026.2.22+)",
+        |c, _| { Ok(json!(scopes::admin_implies_write(c.version.as_ref()))) }
+    ),
+    f!(
+        "scope_upgrade_auto_approved",
+        [],
+        0,
+        Ret::Ty(Ty::Bool),
+        "a local loopback scope upgrade is approved silently at this version and config (2026.2.22–2026.3.30; again with `gateway.nodes.pairing.autoApproveLocal`)",
+        |c, _| {
+            Ok(json!(scopes::scope_upgrade_auto_approved(
+                c.version.as_ref(),
+                c.model.config.facts.auto_approve_local
+            )))
+        }
+    ),
+    // --- identity
+    f!(
+        "local_device_id",
+        [],
+        0,
+        Ret::Ty(Ty::Str),
+        "the deviceId of this state dir's own identity (derived from its key), or null",
+        |c, _| {
+            Ok(c.model
+                .local_identity()
+                .and_then(|i| i.device_id())
+                .map_or(Value::Null, |d| json!(d)))
+        }
+    ),
+    f!(
+        "short",
+        [Ty::Str],
+        0,
+        Ret::Ty(Ty::Str),
+        "an id shortened for messages (`8f916969…a60c`)",
+        |_, a| {
+            Ok(a[0]
+                .as_str()
+                .map_or(Value::Null, |s| json!(crate::output::summary::short_id(s))))
+        }
+    ),
+    // --- network (facts §4e)
+    f!(
+        "is_cidr",
+        [Ty::Str],
+        0,
+        Ret::Ty(Ty::Bool),
+        "the text is a CIDR range (`10.0.0.0/8`)",
+        |_, a| Ok(json!(a[0].as_str().is_some_and(net::is_cidr)))
+    ),
+    f!(
+        "prefix_len",
+        [Ty::Str],
+        0,
+        Ret::Ty(Ty::Int),
+        "a CIDR's prefix length, or null",
+        |_, a| {
+            Ok(a[0]
+                .as_str()
+                .and_then(net::prefix_len)
+                .map_or(Value::Null, |p| json!(p)))
+        }
+    ),
+    f!(
+        "covers",
+        [Ty::Str, Ty::Str],
+        0,
+        Ret::Ty(Ty::Bool),
+        "the CIDR (or address) contains the address, mathematically",
+        |_, a| {
+            Ok(json!(
+                matches!((a[0].as_str(), a[1].as_str()), (Some(c), Some(x)) if net::covers(c, x))
+            ))
+        }
+    ),
+    f!(
+        "is_loopback",
+        [Ty::Str],
+        0,
+        Ret::Ty(Ty::Bool),
+        "127.0.0.0/8, ::1 or ::ffff:127.x (ports and brackets allowed)",
+        |_, a| { Ok(json!(a[0].as_str().is_some_and(net::is_loopback))) }
+    ),
+    f!(
+        "is_wide",
+        [Ty::Str],
+        0,
+        Ret::Ty(Ty::Bool),
+        "a CIDR that trusts whole networks (IPv4 /16 or wider, IPv6 /48 or wider)",
+        |_, a| { Ok(json!(a[0].as_str().is_some_and(net::is_wide))) }
+    ),
+    f!(
+        "proxy_matches",
+        [Ty::Str, Ty::Str],
+        0,
+        Ret::Ty(Ty::Bool),
+        "this version's gateway treats the address as the trustedProxies entry",
+        |c, a| {
+            Ok(json!(
+                matches!((a[0].as_str(), a[1].as_str()), (Some(e), Some(x)) if net::entry_matches(e, x, c.version.as_ref()))
+            ))
+        }
+    ),
+    f!(
+        "cidr_never_matches",
+        [Ty::Str],
+        0,
+        Ret::Ty(Ty::Str),
+        "why this version never matches the trustedProxies CIDR entry, or null if it can match",
+        |c, a| {
+            Ok(a[0]
+                .as_str()
+                .and_then(|e| net::cidr_never_matches(e, c.version.as_ref()))
+                .map_or(Value::Null, |r| json!(r)))
+        }
+    ),
+    f!(
+        "address",
+        [Ty::Str],
+        0,
+        Ret::Ty(Ty::Str),
+        "the IP address in text like `[::1]:5555` or `::ffff:10.0.0.5`, normalized; null if none",
+        |_, a| {
+            Ok(a[0]
+                .as_str()
+                .and_then(net::normalize_addr)
+                .map_or(Value::Null, |ip| json!(ip.to_string())))
+        }
+    ),
+    // --- secrets, files, config, logs
+    f!(
+        "fp",
+        [Ty::Any],
+        0,
+        Ret::Ty(Ty::Str),
+        "a secret (or a config secret value) as its run-stable fingerprint and length, `${VAR}` for substitutions",
+        |_, a| { Ok(fingerprint_text(&a[0]).map_or(Value::Null, Value::String)) }
+    ),
+    f!(
+        "octal",
+        [Ty::Int],
+        0,
+        Ret::Ty(Ty::Str),
+        "a mode as octal text (`0644`)",
+        |_, a| {
+            Ok(a[0]
+                .as_i64()
+                .map_or(Value::Null, |m| json!(format!("{m:04o}"))))
+        }
+    ),
+    f!(
+        "group_or_other_access",
+        [Ty::Int],
+        0,
+        Ret::Ty(Ty::Bool),
+        "the mode gives the group or others any permission (a `0o077` bit)",
+        |_, a| { Ok(json!(a[0].as_i64().is_some_and(|m| m & 0o077 != 0))) }
+    ),
+    f!(
+        "config_has",
+        [Ty::Str],
+        0,
+        Ret::Ty(Ty::Bool),
+        "the config sets this dotted key (`gateway.controlUi.allowInsecureAuth`); values stay unread",
+        Some(validate_dotted),
+        |c, a| {
+            Ok(json!(
+                a[0].as_str()
+                    .is_some_and(|k| c.model.config.get(k).is_some())
+            ))
+        }
+    ),
+    f!(
+        "log_total",
+        [Ty::Str],
+        0,
+        Ret::Ty(Ty::Int),
+        "gateway-side log events of a kind (`pairingRequired`, `unauthorized`, ...)",
+        Some(validate_event_kind),
+        |c, a| {
+            let kind = crate::logs::EventKind::ALL
+                .into_iter()
+                .find(|k| Some(k.as_str()) == a[0].as_str());
+            let n = match (kind, &c.model.logs.summary) {
+                (Some(k), Some(s)) => s.total(k),
+                _ => 0,
+            };
+            Ok(json!(n))
+        }
+    ),
+];
+
+pub fn lookup(name: &str) -> Option<&'static Func> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+pub fn call(name: &str, ctx: &Ctx, args: Vec<Value>) -> Result<Value, String> {
+    let f = lookup(name).ok_or_else(|| format!("unknown function `{name}`"))?;
+    (f.run)(ctx, &args)
+}
+
+impl Func {
+    pub fn signature(&self) -> String {
+        let req = self.params.len() - self.optional;
+        let ps: Vec<String> = self
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let t = match p {
+                    Ty::Any => "value",
+                    Ty::Bool => "bool",
+                    Ty::Int => "number",
+                    Ty::Str => "string",
+                    Ty::Null => "null",
+                    Ty::Rec(r) => r,
+                    Ty::List(_) => "list",
+                };
+                if i >= req {
+                    format!("{t}?")
+                } else {
+                    t.to_string()
+                }
+            })
+            .collect();
+        format!("{}({})", self.name, ps.join(", "))
+    }
+}
+
+fn now(c: &Ctx) -> i64 {
+    c.model.now_ms
+}
+
+fn items(v: &Value) -> &[Value] {
+    match v {
+        Value::Array(a) => a,
+        _ => &[],
+    }
+}
+
+fn strs(v: &Value) -> Vec<String> {
+    items(v)
+        .iter()
+        .filter_map(|x| x.as_str().map(str::to_string))
+        .collect()
+}
+
+fn role(v: Option<&Value>) -> &str {
+    v.and_then(Value::as_str).unwrap_or("operator")
+}
+
+fn order(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_i64().cmp(&y.as_i64()),
+        (Value::Number(_), _) => std::cmp::Ordering::Less,
+        (_, Value::Number(_)) => std::cmp::Ordering::Greater,
+        _ => plain(a).cmp(&plain(b)),
+    }
+}
+
+/// A value as message text: strings bare, lists comma-joined, secrets as fingerprints.
+pub fn plain(v: &Value) -> String {
+    match v {
+        Value::Null => "—".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) if a.is_empty() => "(none)".into(),
+        Value::Array(a) => a.iter().map(plain).collect::<Vec<_>>().join(", "),
+        Value::Object(_) => fingerprint_text(v).unwrap_or_else(|| v.to_string()),
+        other => other.to_string(),
+    }
+}
+
+/// `fp:1a2b3c4d len=48` for a serialized `Secret`, `${VAR}` for a substitution.
+fn fingerprint_text(v: &Value) -> Option<String> {
+    let o = v.as_object()?;
+    if o.get("redacted") == Some(&Value::Bool(true)) {
+        return Some(format!(
+            "fp:{} len={}",
+            o.get("fingerprint")?.as_str()?,
+            o.get("length")?
+        ));
+    }
+    match o.get("kind").and_then(Value::as_str)? {
+        "literal" => fingerprint_text(o.get("value")?),
+        "envSubstitution" => Some(format!("${{{}}}", o.get("variable")?.as_str()?)),
+        "secretRef" => Some(format!(
+            "SecretRef {}:{}",
+            o.get("source").and_then(Value::as_str).unwrap_or("?"),
+            o.get("id").and_then(Value::as_str).unwrap_or("?")
+        )),
+        _ => Some(format!("(a {})", o.get("jsonType")?.as_str()?)),
+    }
+}
+
+fn group_by(list: &[Value], fields: &[Value]) -> Result<Value, String> {
+    let names: Vec<&str> = fields.iter().filter_map(Value::as_str).collect();
+    let mut groups: Vec<(Map<String, Value>, Vec<Value>)> = Vec::new();
+    for item in list {
+        let key: Map<String, Value> = names
+            .iter()
+            .map(|n| (n.to_string(), item.get(*n).cloned().unwrap_or(Value::Null)))
+            .collect();
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(item.clone()),
+            None => groups.push((key, vec![item.clone()])),
+        }
+    }
+    let out = groups
+        .into_iter()
+        .map(|(key, members)| {
+            let count: i64 = members
+                .iter()
+                .map(|m| m.get("count").and_then(Value::as_i64).unwrap_or(1))
+                .sum();
+            let times = |k: &str| {
+                members
+                    .iter()
+                    .filter_map(|m| m.get(k).and_then(Value::as_str))
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            };
+            json!({
+                "key": key,
+                "count": count,
+                "firstTime": times("firstTime").into_iter().min(),
+                "lastTime": times("lastTime").into_iter().max(),
+                "items": members,
+            })
+        })
+        .collect();
+    Ok(Value::Array(out))
+}
+
+fn validate_range(args: &[Option<&Value>]) -> Result<(), String> {
+    match args.first().copied().flatten() {
+        Some(Value::String(s)) => s
+            .parse::<VersionReq>()
+            .map(|_| ())
+            .map_err(|e| format!("bad version range: {e}")),
+        _ => Ok(()),
+    }
+}
+
+fn validate_dotted(args: &[Option<&Value>]) -> Result<(), String> {
+    match args.first().copied().flatten() {
+        Some(Value::String(s)) if s.split('.').any(str::is_empty) => {
+            Err(format!("{s:?} is not a dotted config key"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn validate_event_kind(args: &[Option<&Value>]) -> Result<(), String> {
+    match args.first().copied().flatten() {
+        Some(Value::String(s)) if !crate::logs::EventKind::ALL.iter().any(|k| k.as_str() == s) => {
+            Err(format!(
+                "unknown log event kind {s:?} (known: {})",
+                crate::logs::EventKind::ALL.map(|k| k.as_str()).join(", ")
+            ))
+        }
+        _ => Ok(()),
+    }
+}

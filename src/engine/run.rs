@@ -1,0 +1,249 @@
+//! Runs a rule set over a model and builds the findings.
+
+use super::eval::{Ctx, EvalError, Scope, eval, list, truth};
+use super::view;
+use crate::findings::{Evidence, EvidenceItem, Finding, FixOut};
+use crate::model::Model;
+use crate::rules::{EvidenceKind, Rule, RuleSet};
+use serde_json::{Map, Value, json};
+
+/// Log groups shown per evidence entry; the rest are counted in the finding's message.
+const MAX_LOG_GROUPS: usize = 5;
+/// Longest log text quoted as evidence.
+const MAX_LOG_TEXT: usize = 400;
+
+/// A rule that could not be evaluated on this model (a rule bug, never a crash).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleFailure {
+    pub check_id: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// In the stable report order.
+    pub findings: Vec<Finding>,
+    pub failures: Vec<RuleFailure>,
+    /// Rules not run on this state, with why (era or version outside their range).
+    pub skipped: Vec<(String, String)>,
+}
+
+pub fn run(rules: &RuleSet, model: &Model) -> Outcome {
+    let ctx = Ctx {
+        model,
+        roots: view::roots(model),
+        version: model.version.effective.clone(),
+    };
+    let mut out = Outcome::default();
+    for rule in &rules.rules {
+        if !rule.eras.contains(&model.era.era) {
+            out.skipped.push((
+                rule.id.clone(),
+                format!("applies to other eras than {}", model.era.era.as_str()),
+            ));
+            continue;
+        }
+        if let (Some(req), Some(v)) = (&rule.versions, &ctx.version)
+            && !req.matches(v)
+        {
+            out.skipped
+                .push((rule.id.clone(), format!("OpenClaw {v} is outside {req}")));
+            continue;
+        }
+        match evaluate(rule, &ctx) {
+            Ok(mut found) => out.findings.append(&mut found),
+            Err((key, e)) => out.failures.push(RuleFailure {
+                check_id: rule.id.clone(),
+                message: format!("`{key}`: {}", e.message),
+            }),
+        }
+    }
+    link(rules, &mut out.findings);
+    out.findings.sort_by_key(Finding::sort_key);
+    out
+}
+
+type Failed = (&'static str, EvalError);
+
+fn at(key: &'static str) -> impl Fn(EvalError) -> Failed {
+    move |e| (key, e)
+}
+
+fn evaluate(rule: &Rule, ctx: &Ctx) -> Result<Vec<Finding>, Failed> {
+    let scopes: Vec<Scope> = match &rule.each {
+        Some((var, e)) => list(
+            eval(e, ctx, &Scope::default()).map_err(at("for"))?,
+            e.span(),
+        )
+        .map_err(at("for"))?
+        .into_iter()
+        .map(|item| Scope::default().with(var, item))
+        .collect(),
+        None => vec![Scope::default()],
+    };
+    let mut findings = Vec::new();
+    for mut scope in scopes {
+        for (name, e) in &rule.lets {
+            let v = eval(e, ctx, &scope).map_err(at("let"))?;
+            scope.push(name, v);
+        }
+        let hit = eval(&rule.condition, ctx, &scope).map_err(at("where"))?;
+        if truth(&hit, rule.condition.span()).map_err(at("where"))? {
+            findings.push(finding(rule, ctx, &scope)?);
+        }
+    }
+    Ok(findings)
+}
+
+fn finding(rule: &Rule, ctx: &Ctx, scope: &Scope) -> Result<Finding, Failed> {
+    let mut severity = rule.severity;
+    let mut note = None;
+    for (when, sev, text) in &rule.downgrades {
+        let v = eval(when, ctx, scope).map_err(at("downgrade"))?;
+        if truth(&v, when.span()).map_err(at("downgrade"))? {
+            severity = *sev;
+            note = Some(text.render(ctx, scope).map_err(at("downgrade"))?);
+            break;
+        }
+    }
+    let mut subject = Map::new();
+    subject.insert("kind".into(), json!(rule.subject_kind));
+    for (name, field) in &rule.subject {
+        let v = eval(&field.0, ctx, scope).map_err(at("subject"))?;
+        subject.insert(name.clone(), v);
+    }
+    let mut evidence = Vec::new();
+    for spec in &rule.evidence {
+        let v = eval(&spec.expr, ctx, scope).map_err(at("evidence"))?;
+        evidence_items(&spec.label, spec.kind, v, &mut evidence);
+    }
+    let mut commands = Vec::new();
+    for c in &rule.commands {
+        if let Some(w) = &c.when {
+            let v = eval(w, ctx, scope).map_err(at("fix.commands"))?;
+            if !truth(&v, w.span()).map_err(at("fix.commands"))? {
+                continue;
+            }
+        }
+        commands.push(c.run.render(ctx, scope).map_err(at("fix.commands"))?);
+    }
+    Ok(Finding {
+        check_id: rule.id.clone(),
+        area: rule.area,
+        severity,
+        message: rule.message.render(ctx, scope).map_err(at("message"))?,
+        subject,
+        evidence,
+        fix: FixOut {
+            kind: rule.fix_kind,
+            summary: rule
+                .fix_summary
+                .render(ctx, scope)
+                .map_err(at("fix.summary"))?,
+            commands,
+        },
+        note,
+        explained_by: Vec::new(),
+    })
+}
+
+fn evidence_items(label: &str, kind: EvidenceKind, v: Value, out: &mut Vec<Evidence>) {
+    let push = |out: &mut Vec<Evidence>, item| {
+        out.push(Evidence {
+            label: label.to_string(),
+            item,
+        })
+    };
+    match (kind, v) {
+        (_, Value::Null) => {}
+        (EvidenceKind::Value, value) => push(out, EvidenceItem::Value { value }),
+        (EvidenceKind::File, Value::String(path)) => {
+            push(out, EvidenceItem::File { path, mode: None })
+        }
+        (EvidenceKind::File, Value::Object(f)) => push(
+            out,
+            EvidenceItem::File {
+                path: f
+                    .get("path")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_string(),
+                mode: f
+                    .get("mode")
+                    .and_then(Value::as_i64)
+                    .map(|m| format!("{m:04o}")),
+            },
+        ),
+        (EvidenceKind::File, Value::Array(items)) => {
+            for i in items {
+                evidence_items(label, kind, i, out);
+            }
+        }
+        (EvidenceKind::Log, Value::Array(groups)) => {
+            for g in groups.into_iter().take(MAX_LOG_GROUPS) {
+                evidence_items(label, kind, g, out);
+            }
+        }
+        (EvidenceKind::Log, Value::Object(g)) => {
+            let count = g.get("count").and_then(Value::as_u64).unwrap_or(1);
+            let first = g.get("first");
+            let last = g.get("last").filter(|l| {
+                let line = |e: &Value| (e.get("path").cloned(), e.get("line").cloned());
+                first.is_none_or(|f| line(f) != line(l))
+            });
+            for e in [first, last].into_iter().flatten() {
+                let text: String = e
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .chars()
+                    .take(MAX_LOG_TEXT)
+                    .collect();
+                push(
+                    out,
+                    EvidenceItem::Log {
+                        path: e
+                            .get("path")
+                            .and_then(Value::as_str)
+                            .unwrap_or("?")
+                            .to_string(),
+                        line: e.get("line").and_then(Value::as_u64).unwrap_or(0),
+                        time: e.get("time").and_then(Value::as_str).map(str::to_string),
+                        text,
+                        count,
+                    },
+                );
+            }
+        }
+        (EvidenceKind::Log, other) => push(out, EvidenceItem::Value { value: other }),
+        (EvidenceKind::File, other) => push(out, EvidenceItem::Value { value: other }),
+    }
+}
+
+/// Fills `explained_by`: a finding lists the findings of the rules its rule names, matched
+/// by device when both are about one.
+fn link(rules: &RuleSet, findings: &mut [Finding]) {
+    let index: Vec<(String, Option<String>)> = findings
+        .iter()
+        .map(|f| (f.check_id.clone(), f.device_id().map(str::to_string)))
+        .collect();
+    for f in findings.iter_mut() {
+        let Some(rule) = rules.get(&f.check_id) else {
+            continue;
+        };
+        let mine = f.device_id().map(str::to_string);
+        for wanted in &rule.explained_by {
+            let hit = index.iter().any(|(id, dev)| {
+                id == wanted
+                    && match (&mine, dev) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => true,
+                    }
+            });
+            if hit && !f.explained_by.contains(wanted) {
+                f.explained_by.push(wanted.clone());
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The model as the JSON values conditions read (the roots of `schema::ROOTS`).
+//! Built once per scan; records are the model's own serialization, so secrets are already
+//! reduced to `{redacted, length, fingerprint}` before any rule sees them.
+
+use super::schema;
+use crate::model::Model;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+fn to_json<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+fn list<'a, T: Serialize + 'a>(items: impl Iterator<Item = &'a T>) -> Value {
+    Value::Array(items.map(to_json).collect())
+}
+
+/// Adds the schema's fields a record left out (as `null`), so `x.field` never depends on
+/// whether the serializer skipped an empty value.
+fn complete(mut v: Value, record: &str) -> Value {
+    if let (Value::Object(m), Some(rec)) = (&mut v, schema::record(record)) {
+        for (name, _) in rec.fields {
+            m.entry(name.to_string()).or_insert(Value::Null);
+        }
+    }
+    v
+}
+
+fn identity(i: &crate::model::Identity) -> Value {
+    let mut v = to_json(i);
+    if let Value::Object(m) = &mut v {
+        m.insert("deviceId".into(), json!(i.device_id()));
+        m.insert("valid".into(), json!(i.is_valid()));
+    }
+    v
+}
+
+pub fn roots(m: &Model) -> Map<String, Value> {
+    let mut r = Map::new();
+    r.insert("devices".into(), list(m.devices.iter().filter(|d| d.live)));
+    r.insert("all_devices".into(), list(m.devices.iter()));
+    r.insert("pending".into(), list(m.pending.iter().filter(|p| p.live)));
+    r.insert("all_pending".into(), list(m.pending.iter()));
+    r.insert(
+        "identity".into(),
+        m.local_identity().map_or(Value::Null, identity),
+    );
+    r.insert(
+        "identities".into(),
+        Value::Array(m.identities.iter().map(identity).collect()),
+    );
+    r.insert(
+        "token_caches".into(),
+        list(m.token_caches.iter().filter(|c| c.live)),
+    );
+    r.insert("all_token_caches".into(), list(m.token_caches.iter()));
+    r.insert(
+        "bootstrap_tokens".into(),
+        list(m.bootstrap_tokens.iter().filter(|b| b.live)),
+    );
+    r.insert("token_sources".into(), list(m.token_sources.iter()));
+    r.insert("services".into(), list(m.services.iter()));
+    r.insert("files".into(), list(m.files.iter()));
+    let problems = m.problems.iter().chain(m.logs.problems.iter());
+    r.insert("problems".into(), list(problems));
+    r.insert("config".into(), config(m));
+    r.insert("state".into(), state(m));
+    r.insert("logs".into(), logs(m));
+    r.insert("log_groups".into(), log_groups(m));
+    r.insert("runtime".into(), runtime(m));
+    r.insert("now".into(), json!(m.now_ms));
+    r
+}
+
+fn config(m: &Model) -> Value {
+    let c = &m.config;
+    let mut out = json!({
+        "path": c.path,
+        "exists": c.exists,
+        "format": c.format,
+        "parseError": c.parse_error,
+        "topLevelKeys": c.top_level_keys,
+    });
+    if let (Value::Object(o), Value::Object(facts)) = (&mut out, to_json(&c.facts)) {
+        o.extend(facts);
+    }
+    out
+}
+
+fn state(m: &Model) -> Value {
+    let s = &m.source;
+    json!({
+        "era": m.era.era.as_str(),
+        "liveStore": m.era.live_store,
+        "reasons": m.era.reasons,
+        "jsonStorePresent": m.era.json_store_present,
+        "sqliteStorePresent": m.era.sqlite_store_present,
+        "migratedArchives": m.era.migrated_archives,
+        "stateDir": s.state_dir.path,
+        "stateDirOrigin": s.state_dir.origin,
+        "profile": s.profile,
+        "home": s.home.as_ref().map(|h| &h.path),
+        "otherStateDirs": s.other_state_dirs,
+        "version": m.version.effective.as_ref().map(ToString::to_string),
+        "versionSource": m.version.effective_source,
+        "installedVersion": m.version.installed.as_ref().map(ToString::to_string),
+        "stateWrittenVersion": m.version.state_written.as_ref().map(ToString::to_string),
+    })
+}
+
+fn logs(m: &Model) -> Value {
+    let s = m.logs.summary.as_ref();
+    json!({
+        "enabled": m.logs.enabled,
+        "origin": m.logs.origin,
+        "files": s.map_or(0, |s| s.files.len()),
+        "lines": s.map_or(0, |s| s.lines),
+        "totals": s.map(|s| to_json(&s.totals)),
+        "clientTotals": s.map(|s| to_json(&s.client_totals)),
+    })
+}
+
+fn log_groups(m: &Model) -> Value {
+    let Some(s) = &m.logs.summary else {
+        return Value::Array(Vec::new());
+    };
+    let path_of = |i: usize| s.files.get(i).map(|f| f.path.display().to_string());
+    let event = |e: &crate::logs::Event| {
+        let mut v = to_json(e);
+        if let Value::Object(o) = &mut v {
+            o.insert("path".into(), json!(path_of(e.file)));
+        }
+        v
+    };
+    Value::Array(
+        s.groups
+            .iter()
+            .map(|g| {
+                let mut v = complete(to_json(&g.key), "logGroup");
+                if let Value::Object(o) = &mut v {
+                    o.insert("count".into(), json!(g.count));
+                    o.insert("firstTime".into(), json!(g.first_time));
+                    o.insert("lastTime".into(), json!(g.last_time));
+                    o.insert("first".into(), event(&g.first));
+                    o.insert("last".into(), event(&g.last));
+                }
+                v
+            })
+            .collect(),
+    )
+}
+
+fn runtime(_m: &Model) -> Value {
+    json!({"running": false, "checked": false, "locks": [], "processes": []})
+}
