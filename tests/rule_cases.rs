@@ -120,11 +120,19 @@ fn toml_to_json(v: &toml::Value) -> serde_json::Value {
     }
 }
 
+/// `{uid}` (the test's uid) and `{state}` (the copy's state dir) in `write` paths and texts:
+/// lock files and fake `/proc` entries name them.
+fn placeholders(sb: &Sandbox, text: &str) -> String {
+    let uid = Env::from_process(None).uid.unwrap_or(0);
+    text.replace("{uid}", &uid.to_string())
+        .replace("{state}", &sb.state().display().to_string())
+}
+
 fn apply(sb: &Sandbox, case: &Case) {
     for (rel, text) in &case.write {
-        let p = resolve(sb, rel);
+        let p = resolve(sb, &placeholders(sb, rel));
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
+        std::fs::write(&p, placeholders(sb, text)).unwrap();
     }
     for (rel, patch) in &case.merge {
         let p = resolve(sb, rel);

@@ -96,7 +96,9 @@ fn rec_ty(name: &'static str) -> &'static Ty {
         "logGroup",
         "logEvent",
         "group",
-        "runtime"
+        "runtime",
+        "gatewayLock",
+        "gatewayProcess"
     )
 }
 
@@ -238,6 +240,9 @@ pub fn check(e: &Expr, scope: &TyScope) -> Result<Ty, CheckError> {
             let (l, r) = (check(a, scope)?, check(b, scope)?);
             match (l, r) {
                 (Ty::Int, Ty::Int) => Ok(Ty::Int),
+                (Ty::Str, Ty::Str | Ty::Any) | (Ty::Any, Ty::Str) if *op == ArithOp::Add => {
+                    Ok(Ty::Str)
+                }
                 (Ty::List(t), Ty::List(_)) => Ok(Ty::List(t)),
                 (Ty::List(t), Ty::Any | Ty::Null) | (Ty::Any | Ty::Null, Ty::List(t)) => {
                     Ok(Ty::List(t))
@@ -247,7 +252,7 @@ pub fn check(e: &Expr, scope: &TyScope) -> Result<Ty, CheckError> {
                 _ => err(
                     a.span().to(b.span()),
                     format!(
-                        "`{}` works on two numbers or two lists, not {} and {}",
+                        "`{}` works on two numbers or two lists (`+` also joins two strings), not {} and {}",
                         if *op == ArithOp::Add { "+" } else { "-" },
                         l.describe(),
                         r.describe()
@@ -326,6 +331,7 @@ fn call(name: &str, args: &[Expr], span: Span, scope: &TyScope) -> Result<Ty, Ch
     Ok(match f.ret {
         Ret::Ty(t) => t,
         Ret::Arg0 => types.first().copied().unwrap_or(Ty::Any),
+        Ret::Arg1 => types.get(1).copied().unwrap_or(Ty::Any),
         Ret::Elem0 => match types.first() {
             Some(Ty::List(t)) => **t,
             _ => Ty::Any,

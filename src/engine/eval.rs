@@ -211,6 +211,7 @@ fn arith(op: ArithOp, l: Value, r: Value) -> Result<Value, String> {
             n.map(Value::from).ok_or_else(|| "number overflow".into())
         }
         (Value::Null, Value::Number(_)) | (Value::Number(_), Value::Null) => Ok(Value::Null),
+        (Value::String(a), Value::String(b)) if op == ArithOp::Add => Ok(Value::String(a + &b)),
         (l @ (Value::Array(_) | Value::Null), r @ (Value::Array(_) | Value::Null)) => {
             let (l, r) = (as_vec(l), as_vec(r));
             Ok(Value::Array(match op {
@@ -282,6 +283,8 @@ mod tests {
         assert_eq!(run("a + b", roots.clone()), Ok(json!(["r", "w", "x"])));
         assert_eq!(run("a - b", roots.clone()), Ok(json!(["r"])));
         assert_eq!(run("'w' in a and 'x' not in a", roots), Ok(json!(true)));
+        assert_eq!(run("'a' + 'b'", json!({})), Ok(json!("ab")));
+        assert!(run("'a' - 'b'", json!({})).is_err());
     }
 
     #[test]

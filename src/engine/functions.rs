@@ -16,6 +16,8 @@ pub enum Ret {
     Arg0,
     /// The element type of the first argument (`first`).
     Elem0,
+    /// The type of the second argument (`choose`).
+    Arg1,
 }
 
 /// Checks the literal arguments of a call (`None` where an argument is not a literal).
@@ -156,6 +158,26 @@ pub static FUNCTIONS: &[Func] = &[
                 a[0].clone()
             })
         }
+    ),
+    f!(
+        "text",
+        [Ty::Any],
+        0,
+        Ret::Ty(Ty::Str),
+        "any value as message text (numbers, lists joined with `, `, secrets as fingerprints, null as `—`)",
+        |_, a| Ok(json!(plain(&a[0])))
+    ),
+    f!(
+        "choose",
+        [Ty::Bool, Ty::Any, Ty::Any],
+        0,
+        Ret::Arg1,
+        "the second argument when the first is true, else the third: `choose(local, 'this CLI', 'a remote device')`",
+        |_, a| Ok(if a[0] == Value::Bool(true) {
+            a[1].clone()
+        } else {
+            a[2].clone()
+        })
     ),
     f!(
         "subset",
@@ -540,6 +562,14 @@ pub static FUNCTIONS: &[Func] = &[
         |_, a| { Ok(json!(a[0].as_i64().is_some_and(|m| m & 0o077 != 0))) }
     ),
     f!(
+        "group_or_other_write",
+        [Ty::Int],
+        0,
+        Ret::Ty(Ty::Bool),
+        "the mode lets the group or others write (a `0o022` bit)",
+        |_, a| Ok(json!(a[0].as_i64().is_some_and(|m| m & 0o022 != 0)))
+    ),
+    f!(
         "config_has",
         [Ty::Str],
         0,
@@ -742,5 +772,235 @@ fn validate_event_kind(args: &[Option<&Value>]) -> Result<(), String> {
             ))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::eval::{Scope, eval};
+    use crate::engine::parse::parse;
+
+    fn run_with(src: &str, roots: Value, version: Option<&str>) -> Value {
+        let mut model = crate::engine::testing::empty_model();
+        model.now_ms = 1_000_000_000;
+        let ctx = Ctx {
+            model: &model,
+            roots: roots.as_object().cloned().unwrap_or_default(),
+            version: version.map(|v| v.parse().unwrap()),
+        };
+        eval(&parse(src).unwrap(), &ctx, &Scope::default()).unwrap()
+    }
+
+    fn run(src: &str) -> Value {
+        run_with(src, json!({}), None)
+    }
+
+    #[test]
+    fn every_function_has_a_doc_and_a_unique_name() {
+        let mut names: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), FUNCTIONS.len());
+        assert!(FUNCTIONS.iter().all(|f| f.doc.len() > 10));
+    }
+
+    #[test]
+    fn list_helpers() {
+        assert_eq!(run("len([1, 2, 3])"), json!(3));
+        assert_eq!(run("len(null)"), json!(0));
+        assert_eq!(run("count([true, false, null, 1])"), json!(2));
+        assert_eq!(run("any([false, true])"), json!(true));
+        assert_eq!(run("all([])"), json!(true));
+        assert_eq!(run("all([true, null])"), json!(false));
+        assert_eq!(run("first([])"), Value::Null);
+        assert_eq!(run("distinct(['b', 'a', 'b'])"), json!(["b", "a"]));
+        assert_eq!(run("sorted(['b', 2, 'a', 1])"), json!([1, 2, "a", "b"]));
+        assert_eq!(run("join(['a', 'b'], '+')"), json!("a+b"));
+        assert_eq!(run("subset(['a'], ['a', 'b'])"), json!(true));
+        assert_eq!(run("subset(['c'], ['a', 'b'])"), json!(false));
+        assert_eq!(run("intersect(['a', 'c'], ['c', 'b'])"), json!(["c"]));
+        assert_eq!(run("coalesce(null, 'x')"), json!("x"));
+        assert_eq!(run("choose(1 > 2, 'a', 'b')"), json!("b"));
+        assert_eq!(run("'pid ' + text(575)"), json!("pid 575"));
+        assert_eq!(run("text(['a', 'b'])"), json!("a, b"));
+        assert_eq!(
+            run("starts_with('operator.read', 'operator.')"),
+            json!(true)
+        );
+        assert_eq!(run("ends_with(null, 'x')"), json!(false));
+        assert_eq!(run("lower('ABC')"), json!("abc"));
+    }
+
+    #[test]
+    fn group_by_sums_counts_and_spans_times() {
+        let roots = json!({"gs": [
+            {"reason": "scope-upgrade", "deviceId": "d1", "count": 2, "firstTime": "2026-01-01T00:00:02Z", "lastTime": "2026-01-01T00:00:05Z"},
+            {"reason": "scope-upgrade", "deviceId": "d1", "count": 3, "firstTime": "2026-01-01T00:00:01Z", "lastTime": "2026-01-01T00:00:03Z"},
+            {"reason": "not-paired", "deviceId": "d2"}
+        ]});
+        let g = run_with("group_by(gs, 'reason', 'deviceId')", roots, None);
+        assert_eq!(g.as_array().unwrap().len(), 2);
+        assert_eq!(
+            g[0]["key"],
+            json!({"reason": "scope-upgrade", "deviceId": "d1"})
+        );
+        assert_eq!(g[0]["count"], json!(5));
+        assert_eq!(g[0]["firstTime"], json!("2026-01-01T00:00:01Z"));
+        assert_eq!(g[0]["lastTime"], json!("2026-01-01T00:00:05Z"));
+        assert_eq!(g[1]["count"], json!(1), "items without a count count once");
+    }
+
+    #[test]
+    fn pending_expiry_uses_refresh_time_first() {
+        // now = 1_000_000_000; TTL 300_000 ms.
+        let r = |p: Value| run_with("expired(p)", json!({ "p": p }), None);
+        assert_eq!(r(json!({"ts": 1_000_000_000 - 300_001})), json!(true));
+        assert_eq!(r(json!({"ts": 1_000_000_000 - 300_000})), json!(false));
+        assert_eq!(
+            r(json!({"ts": 1, "refreshedAtMs": 1_000_000_000 - 10})),
+            json!(false),
+            "a retry refreshes the request"
+        );
+        assert_eq!(r(json!({})), json!(false), "no time: not provably expired");
+        assert_eq!(run("age(999_999_000)"), json!(1000));
+        assert_eq!(run("time(0)"), json!("1970-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn version_facts_follow_the_state_version() {
+        let on = |v: Option<&str>, src: &str| run_with(src, json!({}), v);
+        assert_eq!(
+            on(Some("2026.2.21"), "version_in('>=2026.2.14, <2026.2.22')"),
+            json!(true)
+        );
+        assert_eq!(
+            on(Some("2026.2.22"), "version_in('>=2026.2.14, <2026.2.22')"),
+            json!(false)
+        );
+        assert_eq!(
+            on(None, "version_in('>=2026.1.0')"),
+            json!(false),
+            "unknown is not in a range"
+        );
+        assert_eq!(
+            on(
+                Some("2026.2.19"),
+                "'operator.write' in implied(['operator.admin'])"
+            ),
+            json!(false)
+        );
+        assert_eq!(
+            on(
+                Some("2026.2.22"),
+                "'operator.write' in implied(['operator.admin'])"
+            ),
+            json!(true)
+        );
+        assert_eq!(
+            on(
+                Some("2026.2.19"),
+                "allows(['operator.admin'], ['operator.write'])"
+            ),
+            json!(false)
+        );
+        assert_eq!(
+            on(
+                Some("2026.7.35"),
+                "missing(['operator.read'], ['operator.read', 'operator.write'])"
+            ),
+            json!(["operator.write"])
+        );
+        assert_eq!(on(Some("2026.7.35"), "admin_implies_write()"), json!(true));
+        assert_eq!(
+            on(Some("2026.7.35"), "scope_upgrade_auto_approved()"),
+            json!(false)
+        );
+        assert_eq!(
+            on(Some("2026.9.6"), "scope_upgrade_auto_approved()"),
+            json!(true)
+        );
+    }
+
+    #[test]
+    fn baseline_prefers_approved_scopes_when_it_is_a_list() {
+        let b = |d: Value| run_with("baseline(d)", json!({ "d": d }), None);
+        assert_eq!(
+            b(json!({"approvedScopes": ["operator.write"], "scopes": ["operator.read"]})),
+            json!(["operator.write"])
+        );
+        assert_eq!(
+            b(json!({"approvedScopes": null, "scopes": ["operator.read"]})),
+            json!(["operator.read"])
+        );
+        assert_eq!(
+            b(json!({"approvedScopes": [], "scopes": ["operator.read"]})),
+            json!([])
+        );
+    }
+
+    #[test]
+    fn network_facts() {
+        assert_eq!(run("is_cidr('10.0.0.0/8')"), json!(true));
+        assert_eq!(run("prefix_len('172.16.0.0/12')"), json!(12));
+        assert_eq!(run("covers('172.16.0.0/12', '172.17.0.2')"), json!(true));
+        assert_eq!(run("is_loopback('[::1]:5555')"), json!(true));
+        assert_eq!(run("address('::ffff:10.0.0.5')"), json!("10.0.0.5"));
+        assert_eq!(run("is_wide('10.0.0.0/8')"), json!(true));
+        let v = |ver: &str, src: &str| run_with(src, json!({}), Some(ver));
+        assert_eq!(
+            v("2026.2.13", "proxy_matches('172.16.0.0/12', '172.17.0.2')"),
+            json!(false)
+        );
+        assert_eq!(
+            v("2026.2.14", "proxy_matches('172.16.0.0/12', '172.17.0.2')"),
+            json!(true)
+        );
+        assert!(v("2026.2.13", "cidr_never_matches('172.16.0.0/12')").is_string());
+        assert_eq!(
+            v("2026.7.35", "cidr_never_matches('172.16.0.0/12')"),
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn secrets_show_only_fingerprints() {
+        let secret = serde_json::to_value(crate::secret::Secret::new("s3cr3t-value")).unwrap();
+        let text = run_with("fp(s)", json!({ "s": secret }), None);
+        let t = text.as_str().unwrap();
+        assert!(
+            t.starts_with("fp:") && t.ends_with("len=12") && !t.contains("s3cr3t"),
+            "{t}"
+        );
+        let lit = json!({"kind": "literal", "value": secret});
+        assert_eq!(run_with("fp(s)", json!({ "s": lit }), None), text);
+        assert_eq!(
+            run_with(
+                "fp(s)",
+                json!({"s": {"kind": "envSubstitution", "variable": "OPENCLAW_GATEWAY_TOKEN"}}),
+                None
+            ),
+            json!("${OPENCLAW_GATEWAY_TOKEN}")
+        );
+        assert_eq!(
+            plain(&secret),
+            t,
+            "messages render secrets as fingerprints too"
+        );
+    }
+
+    #[test]
+    fn modes_and_logs() {
+        assert_eq!(run("octal(420)"), json!("0644"));
+        assert_eq!(run("group_or_other_access(384)"), json!(false));
+        assert_eq!(run("group_or_other_access(420)"), json!(true));
+        assert_eq!(
+            run("group_or_other_write(493)"),
+            json!(false),
+            "0755 is not group-writable"
+        );
+        assert_eq!(run("group_or_other_write(509)"), json!(true), "0775 is");
+        assert_eq!(run("log_total('pairingRequired')"), json!(0));
+        assert_eq!(run("config_has('gateway.mode')"), json!(false));
     }
 }

@@ -66,6 +66,7 @@ pub(crate) mod testing {
             token_sources: Vec::new(),
             services: Vec::new(),
             logs: LogsInfo::default(),
+            runtime: GatewayRuntime::default(),
             problems: Vec::new(),
         }
     }

@@ -61,7 +61,11 @@ pub fn roots(m: &Model) -> Map<String, Value> {
     r.insert("token_sources".into(), list(m.token_sources.iter()));
     r.insert("services".into(), list(m.services.iter()));
     r.insert("files".into(), list(m.files.iter()));
-    let problems = m.problems.iter().chain(m.logs.problems.iter());
+    let problems = m
+        .problems
+        .iter()
+        .chain(m.logs.problems.iter())
+        .chain(m.runtime.problems.iter());
     r.insert("problems".into(), list(problems));
     r.insert("config".into(), config(m));
     r.insert("state".into(), state(m));
@@ -150,6 +154,13 @@ fn log_groups(m: &Model) -> Value {
     )
 }
 
-fn runtime(_m: &Model) -> Value {
-    json!({"running": false, "checked": false, "locks": [], "processes": []})
+fn runtime(m: &Model) -> Value {
+    let rt = &m.runtime;
+    let mut v = to_json(rt);
+    if let Value::Object(o) = &mut v {
+        o.insert("running".into(), json!(rt.running()));
+        o.insert("stateBusy".into(), json!(rt.state_busy()));
+        o.insert("runningPids".into(), json!(rt.running_pids()));
+    }
+    v
 }

@@ -11,6 +11,7 @@ pub mod json_era;
 pub mod keys;
 pub mod log_files;
 pub mod records;
+pub mod runtime;
 pub mod sources;
 pub mod sqlite;
 
@@ -102,6 +103,7 @@ pub fn load(opts: &LoadOptions, env: &Env) -> Result<Model, LoadError> {
     problems.append(&mut sql.problems);
 
     let files = inventory::collect(&state, &found.config.path);
+    let gateway_runtime = runtime::detect(&state, &found.config.path, env);
 
     let logs = log_files::load(
         &opts.logs,
@@ -220,6 +222,7 @@ pub fn load(opts: &LoadOptions, env: &Env) -> Result<Model, LoadError> {
         token_sources,
         services: srcs.services,
         logs,
+        runtime: gateway_runtime,
         problems,
     })
 }

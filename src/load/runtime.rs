@@ -163,6 +163,22 @@ impl<'a> Ctx<'a> {
 // ---------------------------------------------------------------- locks
 
 fn scan_lock_dir(ctx: &Ctx, dir: &Path, where_: GatewayLockDir, rt: &mut GatewayRuntime) {
+    // 2026.9 makes the dir 0700: another user's gateway locks cannot even be listed. (Other
+    // users' dirs in the system tmp, and `/tmp/openclaw` holding logs, are not ours to report.)
+    if where_ == GatewayLockDir::StateTmp
+        && let Err(e) = fs::read_dir(dir)
+        && e.kind() == std::io::ErrorKind::PermissionDenied
+    {
+        rt.problems.push(
+            LoadProblem::new(
+                dir.display().to_string(),
+                ProblemKind::Unreadable,
+                e.to_string(),
+            )
+            .with_consequence("gateway lock files in it could not be checked"),
+        );
+        return;
+    }
     let mut names: Vec<String> = list_dir(dir)
         .into_iter()
         .filter_map(|n| n.into_string().ok())

@@ -6,12 +6,16 @@
 
 mod files;
 mod records;
+mod runtime;
 mod settings;
 
 pub use files::{FileInfo, FileKind, FileType, LoadProblem, ProblemKind};
 pub use records::{
     BootstrapToken, CachedToken, DeviceToken, Identity, IdentitySchema, KeyForm, NodePairing,
     PairedDevice, PendingRequest, Stored, TokenCache,
+};
+pub use runtime::{
+    GatewayLock, GatewayLockDir, GatewayLockKind, GatewayProcess, GatewayRuntime, StateDirSource,
 };
 pub use settings::{
     ConfigFacts, ConfigFormat, ConfigInfo, CredentialKind, SecretValue, ServiceKind, ServiceUnit,
@@ -159,6 +163,8 @@ pub struct Model {
     pub token_sources: Vec<TokenSource>,
     pub services: Vec<ServiceUnit>,
     pub logs: LogsInfo,
+    /// Whether a gateway runs on this state now (lock files, `/proc`).
+    pub runtime: GatewayRuntime,
     pub problems: Vec<LoadProblem>,
 }
 

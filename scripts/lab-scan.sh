@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Scans every state the lab left from the real OpenClaw gateways and prints the check ids
+# claw-doctor reports for each, next to the scenario: a quick read of "does scan name the
+# problem" against real data (the lab: ../shared/lab, or wherever OCLAB points).
+#
+#   OCLAB=/tmp/oclab scripts/lab-scan.sh [VERSION ...]
+#
+# --now is set to one minute after the newest file of the state, so pending requests are
+# judged as they were when the scenario ended.
+set -euo pipefail
+OCLAB="${OCLAB:-/tmp/oclab}"
+BIN="${BIN:-$(dirname "$0")/../target/release/claw-doctor}"
+[[ -x "$BIN" ]] || { echo "build first: cargo build --release" >&2; exit 2; }
+[[ -d "$OCLAB/state" ]] || { echo "no lab states under $OCLAB/state (run the lab first)" >&2; exit 2; }
+versions=("$@"); [[ ${#versions[@]} -gt 0 ]] || mapfile -t versions < <(ls "$OCLAB/state")
+for v in "${versions[@]}"; do
+  for sd in "$OCLAB/state/$v"/*/; do
+    sc=$(basename "$sd")
+    newest=$(find "$sd" -type f -printf '%T@\n' 2>/dev/null | sort -n | tail -1 | cut -d. -f1)
+    now=$(date -u -d "@$(( newest + 60 ))" +%Y-%m-%dT%H:%M:%SZ)
+    logs=()
+    for f in "$OCLAB/captures/$v/$sc"/*.log.jsonl; do [[ -f "$f" ]] && logs+=(--log "$f"); done
+    [[ ${#logs[@]} -gt 0 ]] || logs=(--no-logs)
+    ids=$("$BIN" scan --state-dir "$sd" "${logs[@]}" --now "$now" --format json 2>/dev/null \
+      | jq -r '[.findings[] | "\(.checkId)(\(.severity[0:1]))"] | unique | join(" ")' || echo "(scan failed)")
+    printf '%-10s %-46s %s\n' "$v" "$sc" "${ids:-(nothing)}"
+  done
+done
