@@ -36,6 +36,9 @@ struct Case {
     message: Option<String>,
     /// Severity of every finding.
     severity: Option<String>,
+    /// Rules whose findings every finding must be linked to (`explained_by`).
+    #[serde(default)]
+    explained_by: Vec<String>,
     /// RFC 7396 merge patches over JSON files.
     #[serde(default)]
     merge: BTreeMap<String, toml::Value>,
@@ -315,6 +318,16 @@ fn every_rule_case_holds() {
                 for f in &mine {
                     if !f.message.contains(text.as_str()) {
                         failures.push(format!("{label}: message {:?} lacks {text:?}", f.message));
+                    }
+                }
+            }
+            for want in &case.explained_by {
+                for f in &mine {
+                    if !f.explained_by.contains(want) {
+                        failures.push(format!(
+                            "{label}: not linked to {want} (explained_by {:?})",
+                            f.explained_by
+                        ));
                     }
                 }
             }

@@ -74,6 +74,16 @@ pub fn eval(e: &Expr, ctx: &Ctx, scope: &Scope) -> Result<Value, EvalError> {
                 format!("`.{field}` of {}, which has no fields", kind_of(&other)),
             )),
         },
+        // `choose` evaluates only the branch it takes, like any if/else.
+        Expr::Call(name, args, _) if name == "choose" && args.len() == 3 => {
+            let c = eval(&args[0], ctx, scope)?;
+            let branch = if truth(&c, args[0].span())? {
+                &args[1]
+            } else {
+                &args[2]
+            };
+            eval(branch, ctx, scope)
+        }
         Expr::Call(name, args, span) => {
             let values = args
                 .iter()
@@ -323,6 +333,20 @@ mod tests {
                 .contains("overflow")
         );
         assert!(run("[x for x in s]", roots).is_err());
+    }
+
+    #[test]
+    fn choose_evaluates_only_the_branch_it_takes() {
+        let roots = json!({"s": "text"});
+        assert_eq!(
+            run("choose(true, 'ok', s.x)", roots.clone()),
+            Ok(json!("ok"))
+        );
+        assert_eq!(
+            run("choose(null, s.x, 'no')", roots.clone()),
+            Ok(json!("no"))
+        );
+        assert!(run("choose(false, 'ok', s.x)", roots).is_err());
     }
 
     #[test]
