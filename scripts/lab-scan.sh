@@ -20,9 +20,19 @@ for v in "${versions[@]}"; do
     now=$(date -u -d "@$(( newest + 60 ))" +%Y-%m-%dT%H:%M:%SZ)
     logs=()
     for f in "$OCLAB/captures/$v/$sc"/*.log.jsonl; do [[ -f "$f" ]] && logs+=(--log "$f"); done
+    # Variant states (trusted-proxies-none) keep their logs in the scenario's capture (none.log.jsonl).
+    if [[ ${#logs[@]} -eq 0 && "$sc" == trusted-proxies-* ]]; then
+      f="$OCLAB/captures/$v/trusted-proxies/${sc#trusted-proxies-}.log.jsonl"
+      [[ -f "$f" ]] && logs+=(--log "$f")
+    fi
     [[ ${#logs[@]} -gt 0 ]] || logs=(--no-logs)
-    ids=$("$BIN" scan --state-dir "$sd" "${logs[@]}" --now "$now" --format json 2>/dev/null \
-      | jq -r '[.findings[] | "\(.checkId)(\(.severity[0:1]))"] | unique | join(" ")' || echo "(scan failed)")
+    # Exit 1 means findings; only 2 is a failure.
+    rc=0; doc=$("$BIN" scan --state-dir "$sd" "${logs[@]}" --now "$now" --format json 2>/dev/null) || rc=$?
+    if [[ $rc -le 1 ]]; then
+      ids=$(jq -r '[.findings[] | "\(.checkId)(\(.severity[0:1]))"] | unique | join(" ")' <<<"$doc")
+    else
+      ids="(scan failed: exit $rc)"
+    fi
     printf '%-10s %-46s %s\n' "$v" "$sc" "${ids:-(nothing)}"
   done
 done

@@ -3,9 +3,11 @@
 //! Rows are turned into objects with the JSON era's field names (`device_id` -> `deviceId`,
 //! `scopes_json` -> parsed `scopes`) and handed to the same record builders as the JSON files.
 //!
-//! Read-only guarantee: the database is opened with `SQLITE_OPEN_READ_ONLY`, which never writes
-//! the main file or the WAL. If SQLite cannot open it that way (no `-shm` and a read-only
-//! folder), a private copy of the database and its WAL is read instead.
+//! Read-only guarantee: claw-doctor never writes, creates or touches any file of the store, not
+//! even the `-shm` index that an ordinary read-only SQLite connection updates (or creates). A
+//! database without pending WAL frames is opened `immutable` (no locks, no `-shm`); one with a
+//! non-empty `-wal` (a running or crashed gateway) is read from a private copy of the database
+//! and its WAL, so un-checkpointed rows are still seen.
 
 use super::records::{self, Origin};
 use crate::model::{
@@ -49,17 +51,35 @@ fn problem(detail: impl Into<String>) -> LoadProblem {
     LoadProblem::new(DB, ProblemKind::Sqlite, detail)
 }
 
-fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
+/// `file:` URI of a path, percent-encoding what a URI would misread (`?`, `#`, `%`, spaces).
+fn file_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri
+}
+
+fn open_immutable(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        format!("{}?mode=ro&immutable=1", file_uri(path)),
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    conn.busy_timeout(std::time::Duration::from_secs(2))?;
-    // Touch the schema now so a locked or corrupt file fails here, not halfway through.
+    // Touch the schema now so a corrupt file fails here, not halfway through.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
     })?;
     Ok(conn)
+}
+
+fn has_wal_frames(path: &Path) -> bool {
+    std::fs::metadata(path.with_extension("sqlite-wal")).is_ok_and(|m| m.len() > 0)
 }
 
 /// Copies the database (and its WAL, so un-checkpointed rows are seen) to a private temp dir.
@@ -204,7 +224,12 @@ pub fn load(state_dir: &Path, live: bool) -> SqliteStores {
         }
         Err(_) => return s,
     }
-    let (conn, _copy_dir) = match open_read_only(&path) {
+    let direct = if has_wal_frames(&path) {
+        Err("the WAL holds frames".to_string())
+    } else {
+        open_immutable(&path).map_err(|e| e.to_string())
+    };
+    let (conn, _copy_dir) = match direct {
         Ok(c) => (c, None),
         Err(ro_err) => {
             match open_copy(&path) {
@@ -433,7 +458,8 @@ pub(crate) mod tests {
             "test needs WAL frames"
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
-        let (db_before, wal_before) = (stamp(&db), stamp(&wal));
+        let shm = dir.path().join("state/openclaw.sqlite-shm");
+        let (db_before, wal_before, shm_before) = (stamp(&db), stamp(&wal), stamp(&shm));
         let s = load(dir.path(), true);
         assert_eq!(
             s.devices.len(),
@@ -443,7 +469,40 @@ pub(crate) mod tests {
         );
         assert!(stamp(&db) == db_before, "database bytes or mtime changed");
         assert!(stamp(&wal) == wal_before, "WAL bytes or mtime changed");
+        assert!(stamp(&shm) == shm_before, "-shm bytes or mtime changed");
         drop(conn);
+    }
+
+    #[test]
+    fn a_checkpointed_wal_database_gets_no_shm_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = make_db(dir.path(), true);
+        seed(&conn);
+        conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+            .unwrap();
+        drop(conn);
+        let shm = dir.path().join("state/openclaw.sqlite-shm");
+        let _ = fs::remove_file(&shm);
+        let _ = fs::remove_file(dir.path().join("state/openclaw.sqlite-wal"));
+        let db = dir.path().join(DB);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let before = stamp(&db);
+        let s = load(dir.path(), true);
+        assert_eq!(s.devices.len(), 1, "{:?}", s.problems);
+        assert!(stamp(&db) == before, "database bytes or mtime changed");
+        assert!(
+            !shm.exists(),
+            "an ordinary read-only open would have created the -shm"
+        );
+        assert!(!dir.path().join("state/openclaw.sqlite-wal").exists());
+    }
+
+    #[test]
+    fn uris_escape_what_sqlite_would_misread() {
+        assert_eq!(
+            file_uri(Path::new("/a b/x?y#z%.sqlite")),
+            "file:/a%20b/x%3Fy%23z%25.sqlite"
+        );
     }
 
     #[cfg(unix)]
