@@ -207,7 +207,7 @@ fn rules_and_explain_come_from_the_rule_files() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("closest: pending-pairing-request"),
+        stderr(&out).contains("did you mean `pending-pairing-request`"),
         "{}",
         stderr(&out)
     );
@@ -248,4 +248,35 @@ fn a_broken_user_rule_stops_the_run_with_its_location() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"my-check\""));
+}
+
+#[test]
+fn a_user_rule_failing_at_run_time_makes_the_result_incomplete() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad-range.toml"),
+        "id = \"bad-range\"\narea = \"pairing\"\nseverity = \"warning\"\ntitle = \"t\"\nmessage = \"m\"\nwhere = \"version_in('>=' + 'x')\"\nsubject = { kind = \"state\" }\n[fix]\nkind = \"manual\"\nsummary = \"s\"\n[docs]\nchecks = \"c\"\nwhy = \"w\"\nfix = \"f\"\nsafety = \"s\"\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["scan", "--no-logs", "--format", "json", "--rules"])
+        .arg(dir.path())
+        .arg("--state-dir")
+        .arg(state.path())
+        .env("CLAW_DOCTOR_SYSROOT", state.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["ok"], false);
+    let failed = &doc["rules"]["failed"][0];
+    assert_eq!(failed["checkId"], "bad-range");
+    assert_eq!(failed["builtin"], false);
+    assert!(
+        failed["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("bad-range.toml")
+    );
 }

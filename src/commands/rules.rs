@@ -89,11 +89,10 @@ pub fn list(g: &GlobalArgs) -> anyhow::Result<Status> {
 pub fn explain(g: &GlobalArgs, id: &str) -> anyhow::Result<Status> {
     let set = rule_set(g)?;
     let Some(r) = set.get(id) else {
-        let mut known: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).collect();
-        known.sort_by_key(|k| strsim(id, k));
+        let known: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).collect();
         return Err(UsageError(format!(
-            "no rule `{id}`; closest: {} (claw-doctor rules lists them all)",
-            known.iter().take(3).copied().collect::<Vec<_>>().join(", ")
+            "no rule `{id}`{}; `claw-doctor rules` lists them all",
+            crate::engine::check::suggest(id, &known)
         ))
         .into());
     };
@@ -127,20 +126,4 @@ pub fn explain(g: &GlobalArgs, id: &str) -> anyhow::Result<Status> {
     };
     crate::output::emit(&text, &crate::redact::Redactor::default())?;
     Ok(Status::Clean)
-}
-
-/// Edit distance, for "closest" suggestions.
-fn strsim(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }

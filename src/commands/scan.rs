@@ -38,11 +38,13 @@ pub fn run(g: &GlobalArgs, env: &Env) -> anyhow::Result<Status> {
         }
     };
     output::emit(&text, &redactor)?;
-    for f in &outcome.failures {
+    // A rule that could not run means the verdict is incomplete: "could not run" (2).
+    if !outcome.failures.is_empty() {
         eprintln!(
-            "claw-doctor: rule {} could not run: {} (a bug; please report it)",
-            f.check_id, f.message
+            "claw-doctor: {} rule evaluation(s) failed (listed in the output); the result is incomplete",
+            outcome.failures.len()
         );
+        return Ok(Status::Failed);
     }
     let counts = Counts::of(&outcome.findings);
     Ok(if counts.at_or_above(severity(g.severity_min)) > 0 {

@@ -55,8 +55,9 @@ pub enum Expr {
         span: Span,
     },
     Not(Box<Expr>, Span),
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
+    /// Two or more operands.
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
     Cmp(CmpOp, Box<Expr>, Box<Expr>),
     Arith(ArithOp, Box<Expr>, Box<Expr>),
 }
@@ -71,9 +72,11 @@ impl Expr {
             | Expr::List(_, s)
             | Expr::Comp { span: s, .. }
             | Expr::Not(_, s) => *s,
-            Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) | Expr::Arith(_, a, b) => {
-                a.span().to(b.span())
-            }
+            Expr::And(items) | Expr::Or(items) => match (items.first(), items.last()) {
+                (Some(a), Some(b)) => a.span().to(b.span()),
+                _ => Span::default(),
+            },
+            Expr::Cmp(_, a, b) | Expr::Arith(_, a, b) => a.span().to(b.span()),
         }
     }
 }

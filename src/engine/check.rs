@@ -102,6 +102,16 @@ fn rec_ty(name: &'static str) -> &'static Ty {
     )
 }
 
+/// The type two branches (or two list element types) share: the same, the non-null one, or any.
+fn unify(a: Ty, b: Ty) -> Ty {
+    match (a, b) {
+        _ if a == b => a,
+        (Ty::Null, t) | (t, Ty::Null) => t,
+        (Ty::List(x), Ty::List(y)) => Ty::List(intern(unify(*x, *y))),
+        _ => Ty::Any,
+    }
+}
+
 pub fn check(e: &Expr, scope: &TyScope) -> Result<Ty, CheckError> {
     match e {
         Expr::Lit(v, _) => Ok(match v {
@@ -194,9 +204,10 @@ pub fn check(e: &Expr, scope: &TyScope) -> Result<Ty, CheckError> {
             boolean(inner, scope)?;
             Ok(Ty::Bool)
         }
-        Expr::And(a, b) | Expr::Or(a, b) => {
-            boolean(a, scope)?;
-            boolean(b, scope)?;
+        Expr::And(items) | Expr::Or(items) => {
+            for i in items {
+                boolean(i, scope)?;
+            }
             Ok(Ty::Bool)
         }
         Expr::Cmp(op, a, b) => {
@@ -243,7 +254,7 @@ pub fn check(e: &Expr, scope: &TyScope) -> Result<Ty, CheckError> {
                 (Ty::Str, Ty::Str | Ty::Any) | (Ty::Any, Ty::Str) if *op == ArithOp::Add => {
                     Ok(Ty::Str)
                 }
-                (Ty::List(t), Ty::List(_)) => Ok(Ty::List(t)),
+                (Ty::List(a), Ty::List(b)) => Ok(unify(Ty::List(a), Ty::List(b))),
                 (Ty::List(t), Ty::Any | Ty::Null) | (Ty::Any | Ty::Null, Ty::List(t)) => {
                     Ok(Ty::List(t))
                 }
@@ -331,7 +342,8 @@ fn call(name: &str, args: &[Expr], span: Span, scope: &TyScope) -> Result<Ty, Ch
     Ok(match f.ret {
         Ret::Ty(t) => t,
         Ret::Arg0 => types.first().copied().unwrap_or(Ty::Any),
-        Ret::Arg1 => types.get(1).copied().unwrap_or(Ty::Any),
+        Ret::Unify01 => unify(types[0], types[1]),
+        Ret::Unify12 => unify(types[1], types[2]),
         Ret::Elem0 => match types.first() {
             Some(Ty::List(t)) => **t,
             _ => Ty::Any,
@@ -339,8 +351,8 @@ fn call(name: &str, args: &[Expr], span: Span, scope: &TyScope) -> Result<Ty, Ch
     })
 }
 
-/// ", did you mean `x`?" for the closest known name, by edit distance.
-fn suggest(name: &str, known: &[&str]) -> String {
+/// " (did you mean `x`?)" for a close known name, by edit distance, else the known names.
+pub(crate) fn suggest(name: &str, known: &[&str]) -> String {
     let best = known
         .iter()
         .map(|k| (distance(&name.to_lowercase(), &k.to_lowercase()), *k))
@@ -434,6 +446,23 @@ mod tests {
                 .contains("pairingRequired")
         );
         assert!(ty("config_has('gateway..x')").is_err());
+    }
+
+    #[test]
+    fn branches_unify_so_mixed_types_are_not_trusted() {
+        assert_eq!(ty("choose(true, 'a', 'b')"), Ok(Ty::Str));
+        assert_eq!(ty("choose(true, 'a', null)"), Ok(Ty::Str));
+        assert!(
+            ty("choose(true, 'a', 1) + 'b'").is_ok(),
+            "any + string is allowed"
+        );
+        assert_eq!(ty("choose(true, 'a', 1)"), Ok(Ty::Any));
+        assert_eq!(ty("coalesce(null, 5)"), Ok(Ty::Int));
+        assert_eq!(ty("['a'] + [1]"), Ok(Ty::List(&Ty::Any)));
+        assert!(
+            ty("coalesce(null, 5) + 'x'").is_err(),
+            "a number plus a string"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::functions;
 use crate::model::Model;
 use crate::version::Version;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// What an expression can see: the model, its JSON view and the facts' inputs.
 pub struct Ctx<'m> {
@@ -32,43 +33,51 @@ impl EvalError {
     }
 }
 
-/// Local variables (`for` bindings, `let`s, comprehension variables), innermost last.
-#[derive(Default, Clone)]
-pub struct Scope {
-    vars: Vec<(String, Value)>,
+/// Local variables (`for` bindings, `let`s, comprehension variables): a chain of frames on the
+/// Rust stack, innermost first. Values are borrowed, so naming a large list (`log_groups`) or
+/// iterating it never copies it.
+#[derive(Default, Clone, Copy)]
+pub struct Scope<'a> {
+    frame: Option<(&'a str, &'a Value, &'a Scope<'a>)>,
 }
 
-impl Scope {
-    pub fn with(&self, name: &str, value: Value) -> Scope {
-        let mut s = self.clone();
-        s.push(name, value);
-        s
+impl<'a> Scope<'a> {
+    pub fn with(&'a self, name: &'a str, value: &'a Value) -> Scope<'a> {
+        Scope {
+            frame: Some((name, value, self)),
+        }
     }
 
-    pub fn push(&mut self, name: &str, value: Value) {
-        self.vars.push((name.to_string(), value));
-    }
-
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.vars
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v)
+    pub fn get(&self, name: &str) -> Option<&'a Value> {
+        let mut cur = self.frame;
+        while let Some((n, v, parent)) = cur {
+            if n == name {
+                return Some(v);
+            }
+            cur = parent.frame;
+        }
+        None
     }
 }
 
-pub fn eval(e: &Expr, ctx: &Ctx, scope: &Scope) -> Result<Value, EvalError> {
+/// Evaluates to a value borrowed from the model view or a binding where possible, so field
+/// access and comparisons on large records copy nothing.
+pub fn eval<'a>(e: &Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Cow<'a, Value>, EvalError> {
     match e {
-        Expr::Lit(v, _) => Ok(v.clone()),
+        Expr::Lit(v, _) => Ok(Cow::Owned(v.clone())),
         Expr::Var(name, span) => scope
             .get(name)
             .or_else(|| ctx.roots.get(name))
-            .cloned()
+            .map(Cow::Borrowed)
             .ok_or_else(|| EvalError::new(*span, format!("unknown name `{name}`"))),
         Expr::Field(base, field, span) => match eval(base, ctx, scope)? {
-            Value::Null => Ok(Value::Null),
-            Value::Object(mut m) => Ok(m.remove(field).unwrap_or(Value::Null)),
+            Cow::Borrowed(Value::Object(m)) => {
+                Ok(m.get(field).map_or(Cow::Owned(Value::Null), Cow::Borrowed))
+            }
+            Cow::Owned(Value::Object(mut m)) => {
+                Ok(Cow::Owned(m.remove(field).unwrap_or(Value::Null)))
+            }
+            v if v.is_null() => Ok(Cow::Owned(Value::Null)),
             other => Err(EvalError::new(
                 *span,
                 format!("`.{field}` of {}, which has no fields", kind_of(&other)),
@@ -77,7 +86,7 @@ pub fn eval(e: &Expr, ctx: &Ctx, scope: &Scope) -> Result<Value, EvalError> {
         // `choose` evaluates only the branch it takes, like any if/else.
         Expr::Call(name, args, _) if name == "choose" && args.len() == 3 => {
             let c = eval(&args[0], ctx, scope)?;
-            let branch = if truth(&c, args[0].span())? {
+            let branch = if truth(&c, || args[0].span())? {
                 &args[1]
             } else {
                 &args[2]
@@ -89,14 +98,16 @@ pub fn eval(e: &Expr, ctx: &Ctx, scope: &Scope) -> Result<Value, EvalError> {
                 .iter()
                 .map(|a| eval(a, ctx, scope))
                 .collect::<Result<Vec<_>, _>>()?;
-            functions::call(name, ctx, values).map_err(|m| EvalError::new(*span, m))
+            functions::call(name, ctx, &values)
+                .map(Cow::Owned)
+                .map_err(|m| EvalError::new(*span, m))
         }
-        Expr::List(items, _) => Ok(Value::Array(
+        Expr::List(items, _) => Ok(Cow::Owned(Value::Array(
             items
                 .iter()
-                .map(|i| eval(i, ctx, scope))
+                .map(|i| eval(i, ctx, scope).map(Cow::into_owned))
                 .collect::<Result<_, _>>()?,
-        )),
+        ))),
         Expr::Comp {
             body,
             var,
@@ -104,36 +115,58 @@ pub fn eval(e: &Expr, ctx: &Ctx, scope: &Scope) -> Result<Value, EvalError> {
             cond,
             ..
         } => {
+            let list_value = eval(iter, ctx, scope)?;
+            let items = as_items(&list_value, || iter.span())?;
             let mut out = Vec::new();
-            for item in list(eval(iter, ctx, scope)?, iter.span())? {
+            for item in items {
                 let inner = scope.with(var, item);
                 if let Some(c) = cond
-                    && !truth(&eval(c, ctx, &inner)?, c.span())?
+                    && !truth(&*eval(c, ctx, &inner)?, || c.span())?
                 {
                     continue;
                 }
-                out.push(eval(body, ctx, &inner)?);
+                out.push(eval(body, ctx, &inner)?.into_owned());
             }
-            Ok(Value::Array(out))
+            Ok(Cow::Owned(Value::Array(out)))
         }
-        Expr::Not(inner, _) => Ok(Value::Bool(!truth(
-            &eval(inner, ctx, scope)?,
-            inner.span(),
-        )?)),
-        Expr::And(a, b) => Ok(Value::Bool(
-            truth(&eval(a, ctx, scope)?, a.span())? && truth(&eval(b, ctx, scope)?, b.span())?,
-        )),
-        Expr::Or(a, b) => Ok(Value::Bool(
-            truth(&eval(a, ctx, scope)?, a.span())? || truth(&eval(b, ctx, scope)?, b.span())?,
-        )),
+        Expr::Not(inner, _) => Ok(Cow::Owned(Value::Bool(!truth(
+            &*eval(inner, ctx, scope)?,
+            || inner.span(),
+        )?))),
+        Expr::And(items) | Expr::Or(items) => {
+            // Short-circuit: `and` stops at the first false, `or` at the first true.
+            let stop_at = matches!(e, Expr::Or(_));
+            for i in items {
+                if truth(&*eval(i, ctx, scope)?, || i.span())? == stop_at {
+                    return Ok(Cow::Owned(Value::Bool(stop_at)));
+                }
+            }
+            Ok(Cow::Owned(Value::Bool(!stop_at)))
+        }
         Expr::Cmp(op, a, b) => {
             let (l, r) = (eval(a, ctx, scope)?, eval(b, ctx, scope)?);
-            compare(*op, &l, &r).map_err(|m| EvalError::new(a.span().to(b.span()), m))
+            compare(*op, &l, &r)
+                .map(Cow::Owned)
+                .map_err(|m| EvalError::new(a.span().to(b.span()), m))
         }
         Expr::Arith(op, a, b) => {
             let (l, r) = (eval(a, ctx, scope)?, eval(b, ctx, scope)?);
-            arith(*op, l, r).map_err(|m| EvalError::new(a.span().to(b.span()), m))
+            arith(*op, l.into_owned(), r.into_owned())
+                .map(Cow::Owned)
+                .map_err(|m| EvalError::new(a.span().to(b.span()), m))
         }
+    }
+}
+
+/// The items of a list operand; `null` is the empty list.
+pub fn as_items(v: &Value, span: impl FnOnce() -> Span) -> Result<&[Value], EvalError> {
+    match v {
+        Value::Array(a) => Ok(a),
+        Value::Null => Ok(&[]),
+        other => Err(EvalError::new(
+            span(),
+            format!("expected a list, got {}", kind_of(other)),
+        )),
     }
 }
 
@@ -149,25 +182,14 @@ pub fn kind_of(v: &Value) -> &'static str {
 }
 
 /// A condition's value: `null` is false; anything but true/false/null is a rule bug.
-pub fn truth(v: &Value, span: Span) -> Result<bool, EvalError> {
+/// `span` is computed only for the error: on the hot path it would walk the tree.
+pub fn truth(v: &Value, span: impl FnOnce() -> Span) -> Result<bool, EvalError> {
     match v {
         Value::Bool(b) => Ok(*b),
         Value::Null => Ok(false),
         other => Err(EvalError::new(
-            span,
+            span(),
             format!("expected true/false, got {}", kind_of(other)),
-        )),
-    }
-}
-
-/// A list operand; `null` is the empty list.
-pub fn list(v: Value, span: Span) -> Result<Vec<Value>, EvalError> {
-    match v {
-        Value::Array(a) => Ok(a),
-        Value::Null => Ok(Vec::new()),
-        other => Err(EvalError::new(
-            span,
-            format!("expected a list, got {}", kind_of(&other)),
         )),
     }
 }
@@ -273,7 +295,7 @@ mod tests {
     fn run(src: &str, roots: Value) -> Result<Value, EvalError> {
         let model = crate::engine::testing::empty_model();
         let ctx = ctx_with(&model, roots);
-        eval(&parse(src).unwrap(), &ctx, &Scope::default())
+        eval(&parse(src).unwrap(), &ctx, &Scope::default()).map(Cow::into_owned)
     }
 
     #[test]

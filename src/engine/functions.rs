@@ -16,9 +16,14 @@ pub enum Ret {
     Arg0,
     /// The element type of the first argument (`first`).
     Elem0,
-    /// The type of the second argument (`choose`).
-    Arg1,
+    /// What the first two arguments share (`coalesce`).
+    Unify01,
+    /// What the second and third arguments share (`choose`).
+    Unify12,
 }
+
+/// An evaluated argument: borrowed from the model view where it could be.
+pub type Arg<'a> = std::borrow::Cow<'a, Value>;
 
 /// Checks the literal arguments of a call (`None` where an argument is not a literal).
 pub type Validate = fn(&[Option<&Value>]) -> Result<(), String>;
@@ -32,7 +37,7 @@ pub struct Func {
     pub doc: &'static str,
     /// Checks literal arguments when rules load (a version range, a dotted key).
     pub validate: Option<Validate>,
-    run: fn(&Ctx, &[Value]) -> Result<Value, String>,
+    run: fn(&Ctx, &[Arg]) -> Result<Value, String>,
 }
 
 const LIST: Ty = Ty::List(&Ty::Any);
@@ -58,7 +63,7 @@ pub static FUNCTIONS: &[Func] = &[
         Ret::Ty(Ty::Int),
         "number of items of a list (characters of a string); null is 0",
         |_, a| {
-            Ok(json!(match &a[0] {
+            Ok(json!(match &*a[0] {
                 Value::Array(v) => v.len(),
                 Value::String(s) => s.chars().count(),
                 _ => 0,
@@ -149,13 +154,13 @@ pub static FUNCTIONS: &[Func] = &[
         "coalesce",
         [Ty::Any, Ty::Any],
         0,
-        Ret::Arg0,
+        Ret::Unify01,
         "the first argument unless it is null, else the second",
         |_, a| {
             Ok(if a[0].is_null() {
-                a[1].clone()
+                a[1].clone().into_owned()
             } else {
-                a[0].clone()
+                a[0].clone().into_owned()
             })
         }
     ),
@@ -171,12 +176,12 @@ pub static FUNCTIONS: &[Func] = &[
         "choose",
         [Ty::Bool, Ty::Any, Ty::Any],
         0,
-        Ret::Arg1,
+        Ret::Unify12,
         "the second argument when the first is true, else the third: `choose(local, 'this CLI', 'a remote device')`",
-        |_, a| Ok(if a[0] == Value::Bool(true) {
-            a[1].clone()
+        |_, a| Ok(if *a[0] == Value::Bool(true) {
+            a[1].clone().into_owned()
         } else {
-            a[2].clone()
+            a[2].clone().into_owned()
         })
     ),
     f!(
@@ -215,7 +220,7 @@ pub static FUNCTIONS: &[Func] = &[
         "string prefix test; false for null",
         |_, a| {
             Ok(json!(
-                matches!((&a[0], &a[1]), (Value::String(s), Value::String(p)) if s.starts_with(p.as_str()))
+                matches!((&*a[0], &*a[1]), (Value::String(s), Value::String(p)) if s.starts_with(p.as_str()))
             ))
         }
     ),
@@ -227,7 +232,7 @@ pub static FUNCTIONS: &[Func] = &[
         "string suffix test; false for null",
         |_, a| {
             Ok(json!(
-                matches!((&a[0], &a[1]), (Value::String(s), Value::String(p)) if s.ends_with(p.as_str()))
+                matches!((&*a[0], &*a[1]), (Value::String(s), Value::String(p)) if s.ends_with(p.as_str()))
             ))
         }
     ),
@@ -607,9 +612,9 @@ pub fn lookup(name: &str) -> Option<&'static Func> {
     FUNCTIONS.iter().find(|f| f.name == name)
 }
 
-pub fn call(name: &str, ctx: &Ctx, args: Vec<Value>) -> Result<Value, String> {
+pub fn call(name: &str, ctx: &Ctx, args: &[Arg]) -> Result<Value, String> {
     let f = lookup(name).ok_or_else(|| format!("unknown function `{name}`"))?;
-    (f.run)(ctx, &args)
+    (f.run)(ctx, args)
 }
 
 impl Func {
@@ -658,8 +663,8 @@ fn strs(v: &Value) -> Vec<String> {
         .collect()
 }
 
-fn role(v: Option<&Value>) -> &str {
-    v.and_then(Value::as_str).unwrap_or("operator")
+fn role<'a>(v: Option<&'a Arg>) -> &'a str {
+    v.and_then(|v| v.as_str()).unwrap_or("operator")
 }
 
 fn order(a: &Value, b: &Value) -> std::cmp::Ordering {
@@ -705,17 +710,23 @@ fn fingerprint_text(v: &Value) -> Option<String> {
     }
 }
 
-fn group_by(list: &[Value], fields: &[Value]) -> Result<Value, String> {
-    let names: Vec<&str> = fields.iter().filter_map(Value::as_str).collect();
+fn group_by(list: &[Value], fields: &[Arg]) -> Result<Value, String> {
+    let names: Vec<&str> = fields.iter().filter_map(|f| f.as_str()).collect();
     let mut groups: Vec<(Map<String, Value>, Vec<Value>)> = Vec::new();
+    // First-seen order is kept; the index makes grouping linear (logs give up to 1024 groups).
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for item in list {
         let key: Map<String, Value> = names
             .iter()
             .map(|n| (n.to_string(), item.get(*n).cloned().unwrap_or(Value::Null)))
             .collect();
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, members)) => members.push(item.clone()),
-            None => groups.push((key, vec![item.clone()])),
+        let text = Value::Object(key.clone()).to_string();
+        match index.get(&text) {
+            Some(&i) => groups[i].1.push(item.clone()),
+            None => {
+                index.insert(text, groups.len());
+                groups.push((key, vec![item.clone()]));
+            }
         }
     }
     let out = groups
@@ -789,7 +800,9 @@ mod tests {
             roots: roots.as_object().cloned().unwrap_or_default(),
             version: version.map(|v| v.parse().unwrap()),
         };
-        eval(&parse(src).unwrap(), &ctx, &Scope::default()).unwrap()
+        eval(&parse(src).unwrap(), &ctx, &Scope::default())
+            .unwrap()
+            .into_owned()
     }
 
     fn run(src: &str) -> Value {

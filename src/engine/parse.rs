@@ -23,10 +23,27 @@ const KEYWORDS: &[&str] = &[
     "and", "or", "not", "in", "for", "if", "true", "false", "null",
 ];
 
+/// Limits that keep the recursive parser, checker and evaluator far from the stack's end,
+/// whatever a user's rule file holds. The longest built-in condition has 226 tokens and a nesting
+/// depth under 10.
+const MAX_TOKENS: usize = 1000;
+const MAX_DEPTH: usize = 64;
+
 pub fn parse(src: &str) -> Result<Expr, SyntaxError> {
+    let toks = lex(src)?;
+    if toks.len() > MAX_TOKENS {
+        return Err(SyntaxError {
+            span: Span::new(0, src.len()),
+            message: format!(
+                "expression too long ({} tokens; the limit is {MAX_TOKENS}): split it into `let`s",
+                toks.len()
+            ),
+        });
+    }
     let mut p = Parser {
-        toks: lex(src)?,
+        toks,
         pos: 0,
+        depth: 0,
     };
     let e = p.expr()?;
     match p.peek() {
@@ -38,6 +55,7 @@ pub fn parse(src: &str) -> Result<Expr, SyntaxError> {
 struct Parser {
     toks: Vec<(Tok, Span)>,
     pos: usize,
+    depth: usize,
 }
 
 impl Parser {
@@ -98,26 +116,45 @@ impl Parser {
         }
     }
 
+    // `and`/`or` chains are kept flat (n-ary), so a long chain is a wide node, not a deep one.
     fn expr(&mut self) -> Result<Expr, SyntaxError> {
-        let mut left = self.and()?;
+        let mut items = vec![self.and()?];
         while self.eat_kw("or") {
-            left = Expr::Or(Box::new(left), Box::new(self.and()?));
+            items.push(self.and()?);
         }
-        Ok(left)
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::Or(items)
+        })
     }
 
     fn and(&mut self) -> Result<Expr, SyntaxError> {
-        let mut left = self.not()?;
+        let mut items = vec![self.not()?];
         while self.eat_kw("and") {
-            left = Expr::And(Box::new(left), Box::new(self.not()?));
+            items.push(self.not()?);
         }
-        Ok(left)
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::And(items)
+        })
+    }
+
+    fn deeper(&mut self) -> Result<(), SyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error(format!("nested more than {MAX_DEPTH} levels deep")));
+        }
+        Ok(())
     }
 
     fn not(&mut self) -> Result<Expr, SyntaxError> {
         if self.is_kw("not") {
             let sp = self.bump().1;
+            self.deeper()?;
             let inner = self.not()?;
+            self.depth -= 1;
             let span = sp.to(inner.span());
             return Ok(Expr::Not(Box::new(inner), span));
         }
@@ -157,7 +194,8 @@ impl Parser {
 
     fn arith(&mut self) -> Result<Expr, SyntaxError> {
         let mut left = self.postfix()?;
-        loop {
+        // A `+`/`-` chain is a left-deep tree: bound it like nesting.
+        for _ in 0..MAX_DEPTH {
             let op = match self.peek() {
                 Tok::Plus => ArithOp::Add,
                 Tok::Minus => ArithOp::Sub,
@@ -165,6 +203,12 @@ impl Parser {
             };
             self.bump();
             left = Expr::Arith(op, Box::new(left), Box::new(self.postfix()?));
+        }
+        match self.peek() {
+            Tok::Plus | Tok::Minus => Err(self.error(format!(
+                "more than {MAX_DEPTH} `+`/`-` in a row: use `let`s"
+            ))),
+            _ => Ok(left),
         }
     }
 
@@ -180,6 +224,13 @@ impl Parser {
     }
 
     fn primary(&mut self) -> Result<Expr, SyntaxError> {
+        self.deeper()?;
+        let e = self.primary_inner();
+        self.depth -= 1;
+        e
+    }
+
+    fn primary_inner(&mut self) -> Result<Expr, SyntaxError> {
         let (tok, sp) = self.bump();
         match tok {
             Tok::Int(n) => Ok(Expr::Lit(Value::from(n), sp)),
@@ -316,8 +367,14 @@ mod tests {
                     .unwrap_or_default()
             ),
             Expr::Not(e, _) => format!("(not {})", shape(e)),
-            Expr::And(a, b) => format!("({} and {})", shape(a), shape(b)),
-            Expr::Or(a, b) => format!("({} or {})", shape(a), shape(b)),
+            Expr::And(items) => format!(
+                "({})",
+                items.iter().map(shape).collect::<Vec<_>>().join(" and ")
+            ),
+            Expr::Or(items) => format!(
+                "({})",
+                items.iter().map(shape).collect::<Vec<_>>().join(" or ")
+            ),
             Expr::Cmp(op, a, b) => format!("({} {op:?} {})", shape(a), shape(b)),
             Expr::Arith(op, a, b) => format!("({} {op:?} {})", shape(a), shape(b)),
         }
@@ -369,5 +426,26 @@ mod tests {
         assert!(e.message.contains("variable name"), "{e:?}");
         let e = parse("f(a b)").unwrap_err();
         assert_eq!(e.span, Span::new(4, 5));
+    }
+
+    #[test]
+    fn hostile_sizes_are_refused_not_overflowed() {
+        let deep = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
+        assert!(parse(&deep).unwrap_err().message.contains("too long"));
+        let nested = format!("{}1{}", "(".repeat(100), ")".repeat(100));
+        assert!(parse(&nested).unwrap_err().message.contains("nested"));
+        let nots = format!("{}true", "not ".repeat(100));
+        assert!(parse(&nots).unwrap_err().message.contains("nested"));
+        let chain = vec!["true"; 600].join(" and ");
+        assert!(parse(&chain).unwrap_err().message.contains("too long"));
+        let ok = vec!["true"; 490].join(" and ");
+        let e = parse(&ok).unwrap();
+        let check = crate::engine::check::check(&e, &Default::default());
+        assert!(check.is_ok(), "a long flat chain still checks: {check:?}");
+        let sum = vec!["1"; 60].join(" + ");
+        let e = parse(&sum).unwrap();
+        assert!(crate::engine::check::check(&e, &Default::default()).is_ok());
+        let long_sum = vec!["1"; 490].join(" + ");
+        assert!(parse(&long_sum).unwrap_err().message.contains("in a row"));
     }
 }

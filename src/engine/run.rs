@@ -1,6 +1,6 @@
 //! Runs a rule set over a model and builds the findings.
 
-use super::eval::{Ctx, EvalError, Scope, eval, list, truth};
+use super::eval::{Ctx, EvalError, Scope, as_items, eval, truth};
 use super::view;
 use crate::findings::{Evidence, EvidenceItem, Finding, FixOut};
 use crate::model::Model;
@@ -17,6 +17,9 @@ const MAX_LOG_TEXT: usize = 400;
 #[serde(rename_all = "camelCase")]
 pub struct RuleFailure {
     pub check_id: String,
+    /// The rule file, so a failure of a user's `--rules` file is not mistaken for a built-in.
+    pub source: String,
+    pub builtin: bool,
     pub message: String,
 }
 
@@ -51,12 +54,18 @@ pub fn run(rules: &RuleSet, model: &Model) -> Outcome {
                 .push((rule.id.clone(), format!("OpenClaw {v} is outside {req}")));
             continue;
         }
+        let failure = |(key, e): Failed| RuleFailure {
+            check_id: rule.id.clone(),
+            source: rule.source.clone(),
+            builtin: rule.builtin,
+            message: format!("`{key}`: {}", e.message),
+        };
         match evaluate(rule, &ctx) {
-            Ok(mut found) => out.findings.append(&mut found),
-            Err((key, e)) => out.failures.push(RuleFailure {
-                check_id: rule.id.clone(),
-                message: format!("`{key}`: {}", e.message),
-            }),
+            Ok((mut found, failed)) => {
+                out.findings.append(&mut found);
+                out.failures.extend(failed.into_iter().map(failure));
+            }
+            Err(e) => out.failures.push(failure(e)),
         }
     }
     link(rules, &mut out.findings);
@@ -70,30 +79,49 @@ fn at(key: &'static str) -> impl Fn(EvalError) -> Failed {
     move |e| (key, e)
 }
 
-fn evaluate(rule: &Rule, ctx: &Ctx) -> Result<Vec<Finding>, Failed> {
-    let scopes: Vec<Scope> = match &rule.each {
-        Some((var, e)) => list(
-            eval(e, ctx, &Scope::default()).map_err(at("for"))?,
-            e.span(),
-        )
-        .map_err(at("for"))?
-        .into_iter()
-        .map(|item| Scope::default().with(var, item))
-        .collect(),
-        None => vec![Scope::default()],
-    };
+/// A rule's findings, and the failures of items it could not evaluate (one bad item does not
+/// hide the findings of the others).
+fn evaluate(rule: &Rule, ctx: &Ctx) -> Result<(Vec<Finding>, Vec<Failed>), Failed> {
+    let root = Scope::default();
     let mut findings = Vec::new();
-    for mut scope in scopes {
-        for (name, e) in &rule.lets {
-            let v = eval(e, ctx, &scope).map_err(at("let"))?;
-            scope.push(name, v);
+    let mut failed = Vec::new();
+    let mut one = |scope: &Scope| match item(rule, ctx, scope) {
+        Ok(Some(f)) => findings.push(f),
+        Ok(None) => {}
+        Err(e) => failed.push(e),
+    };
+    match &rule.each {
+        Some((var, e)) => {
+            let list = eval(e, ctx, &root).map_err(at("for"))?;
+            for value in as_items(&list, || e.span()).map_err(at("for"))? {
+                one(&root.with(var, value));
+            }
         }
-        let hit = eval(&rule.condition, ctx, &scope).map_err(at("where"))?;
-        if truth(&hit, rule.condition.span()).map_err(at("where"))? {
-            findings.push(finding(rule, ctx, &scope)?);
-        }
+        None => one(&root),
     }
-    Ok(findings)
+    Ok((findings, failed))
+}
+
+/// Binds the `let`s (each frame lives on this stack), then tests the condition.
+fn item(rule: &Rule, ctx: &Ctx, scope: &Scope) -> Result<Option<Finding>, Failed> {
+    fn bind(
+        lets: &[(String, crate::engine::ast::Expr)],
+        rule: &Rule,
+        ctx: &Ctx,
+        scope: &Scope,
+    ) -> Result<Option<Finding>, Failed> {
+        let Some(((name, e), rest)) = lets.split_first() else {
+            let hit = eval(&rule.condition, ctx, scope).map_err(at("where"))?;
+            return if truth(&hit, || rule.condition.span()).map_err(at("where"))? {
+                finding(rule, ctx, scope).map(Some)
+            } else {
+                Ok(None)
+            };
+        };
+        let value = eval(e, ctx, scope).map_err(at("let"))?;
+        bind(rest, rule, ctx, &scope.with(name, &value))
+    }
+    bind(&rule.lets, rule, ctx, scope)
 }
 
 fn finding(rule: &Rule, ctx: &Ctx, scope: &Scope) -> Result<Finding, Failed> {
@@ -101,7 +129,7 @@ fn finding(rule: &Rule, ctx: &Ctx, scope: &Scope) -> Result<Finding, Failed> {
     let mut note = None;
     for (when, sev, text) in &rule.downgrades {
         let v = eval(when, ctx, scope).map_err(at("downgrade"))?;
-        if truth(&v, when.span()).map_err(at("downgrade"))? {
+        if truth(&v, || when.span()).map_err(at("downgrade"))? {
             severity = *sev;
             note = Some(text.render(ctx, scope).map_err(at("downgrade"))?);
             break;
@@ -111,18 +139,18 @@ fn finding(rule: &Rule, ctx: &Ctx, scope: &Scope) -> Result<Finding, Failed> {
     subject.insert("kind".into(), json!(rule.subject_kind));
     for (name, field) in &rule.subject {
         let v = eval(&field.0, ctx, scope).map_err(at("subject"))?;
-        subject.insert(name.clone(), v);
+        subject.insert(name.clone(), v.into_owned());
     }
     let mut evidence = Vec::new();
     for spec in &rule.evidence {
         let v = eval(&spec.expr, ctx, scope).map_err(at("evidence"))?;
-        evidence_items(&spec.label, spec.kind, v, &mut evidence);
+        evidence_items(&spec.label, spec.kind, v.into_owned(), &mut evidence);
     }
     let mut commands = Vec::new();
     for c in &rule.commands {
         if let Some(w) = &c.when {
             let v = eval(w, ctx, scope).map_err(at("fix.commands"))?;
-            if !truth(&v, w.span()).map_err(at("fix.commands"))? {
+            if !truth(&v, || w.span()).map_err(at("fix.commands"))? {
                 continue;
             }
         }
@@ -221,8 +249,8 @@ fn evidence_items(label: &str, kind: EvidenceKind, v: Value, out: &mut Vec<Evide
     }
 }
 
-/// Fills `explained_by`: a finding lists the findings of the rules its rule names, matched
-/// by device when both are about one.
+/// Fills `explained_by`: a finding lists the findings of the rules its rule names that are
+/// about the same device, or about no device in particular.
 fn link(rules: &RuleSet, findings: &mut [Finding]) {
     let index: Vec<(String, Option<String>)> = findings
         .iter()
@@ -237,8 +265,11 @@ fn link(rules: &RuleSet, findings: &mut [Finding]) {
             let hit = index.iter().any(|(id, dev)| {
                 id == wanted
                     && match (&mine, dev) {
+                        // A finding about no device in particular (token drift, a deadlock)
+                        // explains any; one about a device explains only that device's.
+                        (_, None) => true,
                         (Some(a), Some(b)) => a == b,
-                        _ => true,
+                        (None, Some(_)) => false,
                     }
             });
             if hit && !f.explained_by.contains(wanted) {

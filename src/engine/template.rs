@@ -13,6 +13,24 @@ enum Part {
     Hole(Expr, usize),
 }
 
+/// The `}` that closes a hole, skipping braces inside quoted strings (`{choose(x, '}', '')}`).
+fn hole_end(text: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '}') => return Some(i),
+            (None, _) => {}
+        }
+    }
+    None
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
     parts: Vec<Part>,
@@ -39,7 +57,7 @@ impl Template {
                     message: "a lone `}` (write `}}` for a brace)".into(),
                 });
             }
-            let close = after.find('}').ok_or_else(|| SyntaxError {
+            let close = hole_end(after).ok_or_else(|| SyntaxError {
                 span: super::ast::Span::new(offset + i, src.len()),
                 message: "`{` without a closing `}`".into(),
             })?;
@@ -82,7 +100,12 @@ impl Template {
         for p in &self.parts {
             match p {
                 Part::Text(t) => out.push_str(t),
-                Part::Hole(e, _) => out.push_str(&plain(&eval(e, ctx, scope)?)),
+                // Values come from untrusted files: one line, no control characters, in every
+                // format (JSON too), whatever a display name holds.
+                Part::Hole(e, _) => {
+                    let text = plain(&*eval(e, ctx, scope)?).replace(['\n', '\r', '\t'], " ");
+                    out.push_str(&crate::logs::sanitize(&text));
+                }
             }
         }
         Ok(out)
@@ -113,11 +136,36 @@ mod tests {
     }
 
     #[test]
+    fn filled_values_stay_on_one_line_without_control_characters() {
+        let model = crate::engine::testing::empty_model();
+        let ctx = Ctx {
+            model: &model,
+            roots: json!({"name": "evil\nname\u{202e}\u{1b}[31m"})
+                .as_object()
+                .cloned()
+                .unwrap(),
+            version: None,
+        };
+        let out = Template::parse("[{name}]")
+            .unwrap()
+            .render(&ctx, &Scope::default())
+            .unwrap();
+        assert!(!out.contains(['\n', '\u{202e}', '\u{1b}']), "{out:?}");
+        assert!(out.starts_with("[evil name"), "{out:?}");
+    }
+
+    #[test]
     fn bad_templates_point_into_the_text() {
         let e = Template::parse("abc {d.} x").unwrap_err();
         assert!(e.span.start >= 5, "{e:?}");
         assert!(Template::parse("abc { x").is_err());
         assert!(Template::parse("abc } x").is_err());
         assert_eq!(Template::parse("plain").unwrap().parts.len(), 1);
+        assert_eq!(
+            Template::parse("a {'}'} b").unwrap().parts.len(),
+            3,
+            "a brace in a string"
+        );
+        assert!(Template::parse("a {'}' b").is_err());
     }
 }

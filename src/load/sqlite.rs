@@ -5,9 +5,9 @@
 //!
 //! Read-only guarantee: claw-doctor never writes, creates or touches any file of the store, not
 //! even the `-shm` index that an ordinary read-only SQLite connection updates (or creates). A
-//! database without pending WAL frames is opened `immutable` (no locks, no `-shm`); one with a
-//! non-empty `-wal` (a running or crashed gateway) is read from a private copy of the database
-//! and its WAL, so un-checkpointed rows are still seen.
+//! database without a `-shm` or pending WAL frames is opened `immutable` (no locks, no `-shm`);
+//! otherwise (a running or crashed gateway) a private copy of the database and its WAL is read,
+//! so un-checkpointed rows are still seen and no checkpoint can tear the read.
 
 use super::records::{self, Origin};
 use crate::model::{
@@ -78,8 +78,12 @@ fn open_immutable(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-fn has_wal_frames(path: &Path) -> bool {
+/// A `-wal` with frames, or any `-shm`, means a writer is or was active (a running gateway
+/// keeps both): read a private copy then, never the live files, so no race with its
+/// checkpoints can tear what is read.
+fn in_use(path: &Path) -> bool {
     std::fs::metadata(path.with_extension("sqlite-wal")).is_ok_and(|m| m.len() > 0)
+        || std::fs::symlink_metadata(path.with_extension("sqlite-shm")).is_ok()
 }
 
 /// Copies the database (and its WAL, so un-checkpointed rows are seen) to a private temp dir.
@@ -224,8 +228,8 @@ pub fn load(state_dir: &Path, live: bool) -> SqliteStores {
         }
         Err(_) => return s,
     }
-    let direct = if has_wal_frames(&path) {
-        Err("the WAL holds frames".to_string())
+    let direct = if in_use(&path) {
+        Err("a writer is or was active (-wal/-shm present)".to_string())
     } else {
         open_immutable(&path).map_err(|e| e.to_string())
     };

@@ -28,11 +28,18 @@ pub enum EventKind {
     MigrationFailed,
     /// `device pairing auto-approved device=<id> role=<role>`.
     AutoApproved,
+    /// An approval (or token revoke/rotate) refused because the caller lacks a scope or
+    /// does not own the device: gateway `device pairing approval denied request=.. reason=..`,
+    /// `device token revocation|rotation denied device=.. reason=caller-missing-scope scope=..`,
+    /// `res ✗ device.pair.approve .. errorMessage=missing scope: ..`; client
+    /// `GatewayClientRequestError: missing scope: operator.admin`,
+    /// `This device can't approve its own scope upgrade. ...`.
+    ApprovalRefused,
 }
 
 impl EventKind {
     /// Every kind, in the canonical (sort) order.
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::PairingRequired,
         EventKind::AccessUpgrade,
         EventKind::MetadataUpgrade,
@@ -43,6 +50,7 @@ impl EventKind {
         EventKind::DeviceIdentityRequired,
         EventKind::MigrationFailed,
         EventKind::AutoApproved,
+        EventKind::ApprovalRefused,
     ];
 
     /// The camelCase name used in JSON output.
@@ -58,6 +66,7 @@ impl EventKind {
             EventKind::DeviceIdentityRequired => "deviceIdentityRequired",
             EventKind::MigrationFailed => "migrationFailed",
             EventKind::AutoApproved => "autoApproved",
+            EventKind::ApprovalRefused => "approvalRefused",
         }
     }
 }
@@ -124,7 +133,9 @@ pub struct EventFields {
     /// pairingRequired: not-paired | role-upgrade | scope-upgrade | metadata-upgrade
     /// (or `unknown` for the bare pre-2026.4 `pairing required`);
     /// accessUpgrade / metadataUpgrade: the audit `reason=`;
-    /// unauthorized: the internal code (`token_mismatch`, `device_token_mismatch`, ...).
+    /// unauthorized: the internal code (`token_mismatch`, `device_token_mismatch`, ...);
+    /// approvalRefused: `missing-scope` | `caller-missing-scope` | `device-ownership-mismatch` |
+    /// `role-management-requires-admin` | `own-scope-upgrade`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -191,7 +202,8 @@ pub struct EventFields {
     /// unattributableProxy / untrustedProxy: the proxy hop address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// migrationFailed: what failed (files, path, error text).
+    /// migrationFailed: what failed (files, path, error text);
+    /// approvalRefused: the missing scope (`operator.admin`), when the line names it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }

@@ -1006,7 +1006,11 @@ pub const PREFILTER_LITERALS: &[&str] = &[
     "dentity",               // `device identity`, `DeviceIdentityMigrationRequiredError`
     "uto-approve",           // `device pairing auto-approved`, ssh-verified auto-approve
     "migration failed",      // `device pairing store migration failed`
-    "Legacy ",               // `Legacy pairing store(s) ...`, `Legacy device identity|auth ...`
+    "approval denied",       // `device pairing approval denied request=.. reason=..`
+    "ation denied device=",  // `device token revocation|rotation denied device=.. reason=..`
+    "missing scope: ", // `res ✗ device.pair.approve .. errorMessage=missing scope: ..`, CLI errors
+    "own scope upgrade", // CLI: `This device can't approve its own scope upgrade.`
+    "Legacy ",         // `Legacy pairing store(s) ...`, `Legacy device identity|auth ...`
     "did not complete cleanly",
     "webchat connected",    // client versions
     "rotocol mismatch",     // client versions
@@ -1250,6 +1254,9 @@ impl LineParser {
                 ..EventFields::default()
             };
             return Some(gw(EventKind::MigrationFailed, f));
+        }
+        if let Some(c) = classify_refusal(t) {
+            return Some(c);
         }
         if let Some(c) = classify_client(t) {
             return Some(c);
@@ -1563,6 +1570,108 @@ fn classify_client(t: &str) -> Option<Classified> {
                 ..EventFields::default()
             },
         ));
+    }
+    None
+}
+
+/// Reasons of a `device token revocation|rotation denied` line that mean the caller
+/// could not manage that device (the others are about the token itself).
+const TOKEN_REFUSAL_REASONS: [&str; 3] = [
+    "caller-missing-scope",
+    "device-ownership-mismatch",
+    "role-management-requires-admin",
+];
+
+/// Scopes whose absence makes a CLI error an approval refusal (`devices approve` needs
+/// `operator.pairing`, and `operator.admin` for node roles, 2026.4.29-5.2 for everything).
+const APPROVAL_SCOPES: [&str; 2] = ["operator.admin", "operator.pairing"];
+
+/// The scope named after `missing scope: ` (`operator.admin`), if any.
+fn missing_scope_in(t: &str) -> Option<String> {
+    let pos = t.find("missing scope: ")?;
+    let v = &t[pos + "missing scope: ".len()..];
+    let end = v
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ')' | '"' | '\'' | '`'))
+        .unwrap_or(v.len());
+    clean(Some(v[..end].trim_end_matches('.')))
+}
+
+/// Refused approvals (S13): a caller without the scope it would grant, a device managing
+/// another device's request, a device approving its own upgrade.
+/// * gateway `device pairing approval denied request=<id> reason=<reason>` (2026.4.20+);
+/// * gateway `device token revocation|rotation denied device=<id> role=<role> reason=caller-missing-scope scope=<scope>`;
+/// * gateway `⇄ res ✗ device.pair.approve <ms> errorCode=.. errorMessage=missing scope: <scope> conn=..`;
+/// * client `GatewayClientRequestError: missing scope: operator.admin` (only the approval scopes:
+///   other scopes are ordinary method denials such as `status` without `operator.read`);
+/// * client `This device can't approve its own scope upgrade. Approve it from ...` (PR #98146).
+///
+/// The gateway's `res ✗ device.pair.approve .. errorMessage=device pairing approval denied`
+/// is left out: the `device pairing approval denied request=..` line next to it has the reason.
+fn classify_refusal(t: &str) -> Option<Classified> {
+    let refused = |side, fields| Classified {
+        kind: EventKind::ApprovalRefused,
+        side,
+        fields,
+    };
+    if let Some(pos) = t.find("device pairing approval denied request=") {
+        let body = &t[pos..];
+        let f = EventFields {
+            reason: clean(kv_token(body, "reason")).or_else(|| Some("unknown".to_owned())),
+            request_id: clean(kv_token(body, "request")),
+            ..EventFields::default()
+        };
+        return Some(refused(Side::Gateway, f));
+    }
+    if let Some(pos) = t
+        .find("device token revocation denied device=")
+        .or_else(|| t.find("device token rotation denied device="))
+    {
+        let body = &t[pos..];
+        let reason = kv_token(body, "reason")?;
+        if !TOKEN_REFUSAL_REASONS.contains(&reason) {
+            return None;
+        }
+        let f = EventFields {
+            reason: Some(reason.to_owned()),
+            device_id: clean(kv_token(body, "device")),
+            role: clean(kv_token(body, "role")),
+            detail: clean(kv_token(body, "scope")),
+            ..EventFields::default()
+        };
+        return Some(refused(Side::Gateway, f));
+    }
+    if t.contains("approve its own scope upgrade") {
+        let f = EventFields {
+            reason: Some("own-scope-upgrade".to_owned()),
+            ..EventFields::default()
+        };
+        return Some(refused(Side::Client, f));
+    }
+    let scope = missing_scope_in(t)?;
+    if let Some(pos) = t.find("res ✗ ") {
+        // gateway response log: only the approve method
+        let body = &t[pos + "res ✗ ".len()..];
+        if !body.starts_with("device.pair.approve ") {
+            return None;
+        }
+        let f = EventFields {
+            reason: Some("missing-scope".to_owned()),
+            conn: clean(kv_token(body, "conn")),
+            detail: Some(scope),
+            ..EventFields::default()
+        };
+        return Some(refused(Side::Gateway, f));
+    }
+    let client_error = t.contains("GatewayClientRequestError")
+        || t.contains("CLI failed")
+        || t.contains("Failed to start CLI");
+    if client_error && APPROVAL_SCOPES.contains(&scope.as_str()) {
+        let f = EventFields {
+            reason: Some("missing-scope".to_owned()),
+            detail: Some(scope),
+            ..EventFields::default()
+        };
+        return Some(refused(Side::Client, f));
     }
     None
 }
@@ -2342,6 +2451,11 @@ mod tests {
             "DeviceIdentityMigrationRequiredError: x",
             "OpenClaw startup migrations did not complete cleanly; refusing",
             "security audit: device pairing ssh-verified auto-approve device=a ip=b sshUser=c client=d conn=e",
+            REFUSED_APPROVAL_JSON,
+            REFUSED_REVOKE_CONSOLE,
+            REFUSED_RES_CONSOLE,
+            REFUSED_CLI_JSON,
+            REFUSED_OWN_UPGRADE_JSON,
         ];
         for l in lines {
             assert!(parse_line(l.as_bytes(), 0, 1).event.is_some(), "{l}");
@@ -2529,5 +2643,164 @@ mod tests {
         let capped = cap_string("héllo".repeat(10), 8);
         assert!(capped.len() <= 8 && capped.ends_with('…'), "{capped}");
         assert_eq!(cap_string("short".to_string(), 8), "short");
+    }
+    // --- approvalRefused (S13). No lab capture has these lines; they are built from the
+    // 2026.7.35 / 2026.9.6 bundles' format strings (devices.ts `logGateway.warn`, devices-cli
+    // `defaultRuntime.error`) in the captures' line shapes, with the texts users pasted in
+    // openclaw#76956, #76349, #77195, #76721, #71991 and PR #98146.
+
+    /// tslog JSON, gateway side (`device.pair.approve` on another device's request, 2026.4.20+).
+    const REFUSED_APPROVAL_JSON: &str = r#"{"0":"{\"subsystem\":\"gateway\"}","1":"device pairing approval denied request=dddebf55-06f9-46fc-a224-5e1ab9be7cc1 reason=device-ownership-mismatch","_meta":{"runtime":"node","runtimeVersion":"24.21.0","hostname":"vm","name":"{\"subsystem\":\"gateway\"}","parentNames":["openclaw"],"date":"2026-11-21T11:08:30.100Z","logLevelId":4,"logLevelName":"WARN"},"time":"2026-11-21T11:08:30.100+00:00","hostname":"vm","message":"device pairing approval denied request=dddebf55-06f9-46fc-a224-5e1ab9be7cc1 reason=device-ownership-mismatch"}"#;
+    /// console, gateway side (`devices revoke`, caller-scope containment).
+    const REFUSED_REVOKE_CONSOLE: &str = "2026-11-21T11:08:31.200+00:00 [gateway] device token revocation denied device=6921511370561864dc6614f1e3efcfafe0afb4a94b87f5315bf5f381c6ef9615 role=operator reason=caller-missing-scope scope=operator.admin";
+    /// console ws response log (verbose), gateway side.
+    const REFUSED_RES_CONSOLE: &str = "2026-11-21T11:08:32.300+00:00 [ws] ⇄ res ✗ device.pair.approve 0ms errorCode=INVALID_REQUEST errorMessage=missing scope: operator.admin conn=0daf8cfa…3a8f id=717a10b9…034a";
+    /// tslog JSON, CLI side (the CLI mirrors its errors into the same file, logger `openclaw`).
+    const REFUSED_CLI_JSON: &str = r#"{"0":"[openclaw] CLI failed: GatewayClientRequestError: missing scope: operator.admin","_meta":{"runtime":"node","runtimeVersion":"24.21.0","hostname":"vm","name":"openclaw","date":"2026-11-21T11:08:33.400Z","logLevelId":5,"logLevelName":"ERROR"},"time":"2026-11-21T11:08:33.400+00:00","hostname":"vm","message":"[openclaw] CLI failed: GatewayClientRequestError: missing scope: operator.admin"}"#;
+    /// tslog JSON, CLI side (2026.7+ `devices approve` on its own upgrade).
+    const REFUSED_OWN_UPGRADE_JSON: &str = r#"{"0":"This device can't approve its own scope upgrade. Approve it from the Control UI or another authorized device.","_meta":{"runtime":"node","runtimeVersion":"24.21.0","hostname":"vm","name":"openclaw","date":"2026-11-21T11:08:34.500Z","logLevelId":5,"logLevelName":"ERROR"},"time":"2026-11-21T11:08:34.500+00:00","hostname":"vm","message":"This device can't approve its own scope upgrade. Approve it from the Control UI or another authorized device."}"#;
+
+    #[test]
+    fn approval_refused_gateway_lines() {
+        let e = ev(REFUSED_APPROVAL_JSON);
+        assert_eq!(e.kind, EventKind::ApprovalRefused);
+        assert_eq!(e.side, Side::Gateway);
+        assert_eq!(e.level, Level::Warn);
+        assert_eq!(e.subsystem.as_deref(), Some("gateway"));
+        assert_eq!(
+            e.fields.reason.as_deref(),
+            Some("device-ownership-mismatch")
+        );
+        assert_eq!(
+            e.fields.request_id.as_deref(),
+            Some("dddebf55-06f9-46fc-a224-5e1ab9be7cc1")
+        );
+        assert_eq!(e.fields.device_id, None);
+        assert_eq!(e.time.as_deref(), Some("2026-11-21T11:08:30.100+00:00"));
+
+        let e = ev(REFUSED_REVOKE_CONSOLE);
+        assert_eq!(e.kind, EventKind::ApprovalRefused);
+        assert_eq!(e.side, Side::Gateway);
+        assert_eq!(e.subsystem.as_deref(), Some("gateway"));
+        assert_eq!(e.fields.reason.as_deref(), Some("caller-missing-scope"));
+        assert_eq!(e.fields.device_id.as_deref(), Some(DEV_SCOPE));
+        assert_eq!(e.fields.role.as_deref(), Some("operator"));
+        assert_eq!(e.fields.detail.as_deref(), Some("operator.admin"));
+        // rotation, no scope suffix
+        let e = ev(&REFUSED_REVOKE_CONSOLE
+            .replace("revocation", "rotation")
+            .replace(
+                "reason=caller-missing-scope scope=operator.admin",
+                "reason=device-ownership-mismatch",
+            ));
+        assert_eq!(
+            e.fields.reason.as_deref(),
+            Some("device-ownership-mismatch")
+        );
+        assert_eq!(e.fields.detail, None);
+
+        let e = ev(REFUSED_RES_CONSOLE);
+        assert_eq!(e.kind, EventKind::ApprovalRefused);
+        assert_eq!(e.side, Side::Gateway);
+        assert_eq!(e.subsystem.as_deref(), Some("ws"));
+        assert_eq!(e.fields.reason.as_deref(), Some("missing-scope"));
+        assert_eq!(e.fields.detail.as_deref(), Some("operator.admin"));
+        assert_eq!(e.fields.conn.as_deref(), Some("0daf8cfa…3a8f"));
+        // 2026.9 answers FORBIDDEN; `openclaw logs --plain` form
+        let e = ev(
+            "2026-11-21T11:08:32.300+00:00\tINFO\t{\"subsystem\":\"gateway/ws\"}\t⇄ res ✗ device.pair.approve 1ms errorCode=FORBIDDEN errorMessage=missing scope: operator.write conn=a…b id=c…d",
+        );
+        assert_eq!(e.kind, EventKind::ApprovalRefused);
+        assert_eq!(e.subsystem.as_deref(), Some("gateway/ws"));
+        assert_eq!(e.fields.detail.as_deref(), Some("operator.write"));
+        // role approvals need admin (2026.9)
+        let e = ev(
+            "[gateway] device pairing approval denied request=r1 reason=role-management-requires-admin",
+        );
+        assert_eq!(
+            e.fields.reason.as_deref(),
+            Some("role-management-requires-admin")
+        );
+        assert_eq!(e.fields.request_id.as_deref(), Some("r1"));
+    }
+
+    #[test]
+    fn approval_refused_client_lines() {
+        let e = ev(REFUSED_CLI_JSON);
+        assert_eq!(e.kind, EventKind::ApprovalRefused);
+        assert_eq!(e.side, Side::Client);
+        assert_eq!(e.level, Level::Error);
+        assert_eq!(e.fields.reason.as_deref(), Some("missing-scope"));
+        assert_eq!(e.fields.detail.as_deref(), Some("operator.admin"));
+        // as pasted in #77195 / #76349 (bare console output)
+        let e = ev("GatewayClientRequestError: missing scope: operator.admin");
+        assert_eq!((e.kind, e.side), (EventKind::ApprovalRefused, Side::Client));
+        assert_eq!(e.fields.detail.as_deref(), Some("operator.admin"));
+        let e = ev(
+            "2026-05-04T10:00:00.000Z error [openclaw] Failed to start CLI: GatewayClientRequestError: missing scope: operator.pairing",
+        );
+        assert_eq!(e.fields.detail.as_deref(), Some("operator.pairing"));
+
+        let e = ev(REFUSED_OWN_UPGRADE_JSON);
+        assert_eq!(e.kind, EventKind::ApprovalRefused);
+        assert_eq!(e.side, Side::Client);
+        assert_eq!(e.fields.reason.as_deref(), Some("own-scope-upgrade"));
+        assert_eq!(e.fields.detail, None);
+        // typographic apostrophe, ANSI colour
+        let e = ev(
+            "\u{1b}[31mThis device can’t approve its own scope upgrade. Approve it from the Control UI or another authorized device.\u{1b}[39m",
+        );
+        assert_eq!(e.fields.reason.as_deref(), Some("own-scope-upgrade"));
+    }
+
+    #[test]
+    fn approval_refused_ignores_benign_lines() {
+        for l in [
+            // ordinary method denials (#47640, #19858, #60076): not approvals
+            "info gateway/ws ⇄ res ✗ status 0ms errorCode=INVALID_REQUEST errorMessage=missing scope: operator.read",
+            "2026-03-15T10:00:00.000Z [ws] ⇄ res ✗ config.get 0ms errorCode=INVALID_REQUEST errorMessage=missing scope: operator.admin conn=a id=b",
+            "[openclaw] CLI failed: GatewayClientRequestError: missing scope: operator.read",
+            "[openclaw] Failed to start CLI: GatewayClientRequestError: missing scope: operator.talk.secrets",
+            "security audit: gateway.probe_failed: missing scope: operator.read",
+            "Ignoring exec approval from gateway client missing scope: operator.approvals",
+            // the reason is on the `device pairing approval denied request=` line next to it
+            "[ws] ⇄ res ✗ device.pair.approve 0ms errorCode=INVALID_REQUEST errorMessage=device pairing approval denied conn=a id=b",
+            // token refusals about the token itself
+            "[gateway] device token revocation denied device=d1 role=operator reason=unknown-device-or-role",
+            "[gateway] device token rotation denied device=d1 role=operator reason=scope-outside-approved-baseline",
+            // successes
+            "[gateway] device pairing approved device=d1 role=operator",
+            "[ws] ⇄ res ✓ device.pair.approve 12ms conn=a id=b",
+            "[gateway] device token revoked device=d1 role=operator",
+            V7_RES_OK,
+            V7_CRON_STARTED,
+            // other device-management refusals are not approvals
+            "[gateway] node pairing removal denied node=n1 reason=device-ownership-mismatch",
+            "[gateway] device pairing rename denied device=d1 reason=device-ownership-mismatch",
+        ] {
+            let p = parse_line(l.as_bytes(), 0, 1);
+            assert!(
+                p.event
+                    .as_ref()
+                    .is_none_or(|e| e.kind != EventKind::ApprovalRefused),
+                "unexpected approvalRefused for: {l}"
+            );
+        }
+        // the needles do not pick up the common lines of a healthy lab log
+        for l in [
+            V7_RES_OK,
+            V7_CRON_STARTED,
+            V7_AUTO_APPROVED,
+            V7_NON_LOCAL_HOST,
+        ] {
+            for needle in [
+                "approval denied",
+                "ation denied device=",
+                "missing scope: ",
+                "own scope upgrade",
+            ] {
+                assert!(!l.contains(needle), "{needle} in {l}");
+            }
+        }
     }
 }

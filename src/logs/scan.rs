@@ -1733,4 +1733,49 @@ mod tests {
         // 255+ newlines in one 64-byte block cannot overflow the u8 accumulator
         assert_eq!(count_newlines(&[b'\n'; 640]), 640);
     }
+    #[test]
+    fn approval_refusals_are_counted_per_side_and_grouped_by_reason() {
+        let lines = [
+            V7_CRON_STARTED,
+            V7_AUTO_APPROVED,
+            "2026-11-21T11:08:30.100+00:00 [gateway] device pairing approval denied request=dddebf55-06f9-46fc-a224-5e1ab9be7cc1 reason=device-ownership-mismatch",
+            "2026-11-21T11:08:30.101+00:00 [ws] ⇄ res ✗ device.pair.approve 0ms errorCode=INVALID_REQUEST errorMessage=device pairing approval denied conn=a…b id=c…d",
+            "2026-11-21T11:08:31.200+00:00 [gateway] device token revocation denied device=6921511370561864dc6614f1e3efcfafe0afb4a94b87f5315bf5f381c6ef9615 role=operator reason=caller-missing-scope scope=operator.admin",
+            "2026-11-21T11:08:32.300+00:00 [ws] ⇄ res ✗ device.pair.approve 0ms errorCode=INVALID_REQUEST errorMessage=missing scope: operator.admin conn=e…f id=g…h",
+            "2026-11-21T11:08:32.310+00:00 error [openclaw] CLI failed: GatewayClientRequestError: missing scope: operator.admin",
+            "2026-11-21T11:08:40.000+00:00 [ws] ⇄ res ✗ status 0ms errorCode=INVALID_REQUEST errorMessage=missing scope: operator.read conn=i…j id=k…l",
+            "2026-11-21T11:08:41.000+00:00 error This device can't approve its own scope upgrade. Approve it from the Control UI or another authorized device.",
+        ];
+        let s = run(&joined(&lines, "\n"), &ScanOptions::default());
+        assert_eq!(s.total(EventKind::ApprovalRefused), 3);
+        assert_eq!(s.client_total(EventKind::ApprovalRefused), 2);
+        let mut reasons: Vec<(Side, String)> = s
+            .groups_of(EventKind::ApprovalRefused)
+            .map(|g| (g.key.side, g.key.reason.clone().unwrap_or_default()))
+            .collect();
+        reasons.sort();
+        assert_eq!(
+            reasons,
+            [
+                (Side::Gateway, "caller-missing-scope".to_owned()),
+                (Side::Gateway, "device-ownership-mismatch".to_owned()),
+                (Side::Gateway, "missing-scope".to_owned()),
+                (Side::Client, "missing-scope".to_owned()),
+                (Side::Client, "own-scope-upgrade".to_owned()),
+            ]
+        );
+        let revoke = s
+            .groups_of(EventKind::ApprovalRefused)
+            .find(|g| g.key.reason.as_deref() == Some("caller-missing-scope"))
+            .unwrap();
+        assert_eq!(
+            revoke.key.device_id.as_deref(),
+            Some("6921511370561864dc6614f1e3efcfafe0afb4a94b87f5315bf5f381c6ef9615")
+        );
+        assert_eq!(
+            revoke.first.fields.detail.as_deref(),
+            Some("operator.admin")
+        );
+        assert_eq!(revoke.first.line, 5);
+    }
 }

@@ -46,6 +46,15 @@ fn evidence_text(e: &Evidence) -> String {
     }
 }
 
+/// Built-in rules failing are our bug; a `--rules` file failing is its author's to fix.
+fn blame(builtin: bool) -> &'static str {
+    if builtin {
+        " (a claw-doctor bug; please report it)"
+    } else {
+        ""
+    }
+}
+
 fn fix_hint(kind: FixKind) -> &'static str {
     match kind {
         FixKind::Safe => "safe: `claw-doctor fix` applies it",
@@ -164,10 +173,12 @@ pub fn human(
     }
     for fail in &outcome.failures {
         out.push_str(&format!(
-            "{} rule {} could not run: {} (a claw-doctor bug; please report it)\n",
+            "{} rule {} ({}) could not run: {}{}\n",
             style.warn("[!]"),
             fail.check_id,
-            sanitize(&fail.message)
+            fail.source,
+            sanitize(&fail.message),
+            blame(fail.builtin)
         ));
     }
     out.push_str(&format!("\n{}\n", summary_line(outcome, rules_run)));
@@ -232,9 +243,11 @@ pub fn markdown(m: &Model, state: &[Section], outcome: &Outcome, rules_run: usiz
     }
     for fail in &outcome.failures {
         out.push_str(&format!(
-            "- ! rule `{}` could not run: {}\n",
+            "- ! rule `{}` ({}) could not run: {}{}\n",
             fail.check_id,
-            md_escape(&fail.message)
+            md_escape(&fail.source),
+            md_escape(&fail.message),
+            blame(fail.builtin)
         ));
     }
     out.push_str(&format!(

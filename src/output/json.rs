@@ -36,7 +36,8 @@ pub fn scan_document(
     let counts = Counts::of(&outcome.findings);
     json!({
         "schemaVersion": 1,
-        "ok": counts.at_or_above(severity_min) == 0,
+        // A failed rule leaves the verdict incomplete: not ok.
+        "ok": counts.at_or_above(severity_min) == 0 && outcome.failures.is_empty(),
         "tool": {"name": "claw-doctor", "version": env!("CARGO_PKG_VERSION")},
         "state": state(m),
         "summary": counts,

@@ -32,11 +32,12 @@ pub fn short_id(id: &str) -> String {
 
 /// `3m ago`, `2h ago`, `in 4m` relative to `now_ms`.
 pub fn age(now_ms: i64, at_ms: i64) -> String {
-    let d = now_ms - at_ms;
+    // Times come from untrusted files: saturate instead of overflowing on i64::MIN.
+    let d = now_ms.saturating_sub(at_ms);
     let (abs, suffix) = if d >= 0 {
-        (d, " ago")
+        (d.unsigned_abs(), " ago")
     } else {
-        (-d, " from now")
+        (d.unsigned_abs(), " from now")
     };
     let s = abs / 1000;
     let text = match s {
@@ -418,6 +419,12 @@ pub fn sections(m: &Model) -> Vec<Section> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ages_never_overflow() {
+        assert!(age(0, i64::MIN).ends_with("ago"));
+        assert!(age(i64::MIN, i64::MAX).ends_with("from now"));
+    }
 
     #[test]
     fn ages_and_ids() {

@@ -15,6 +15,8 @@ use crate::version::VersionReq;
 pub struct Rule {
     pub id: String,
     pub source: String,
+    /// Shipped in the binary (not from `--rules`).
+    pub builtin: bool,
     pub area: Area,
     pub severity: Severity,
     pub title: String,
@@ -385,6 +387,7 @@ pub fn compile(source: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
     Ok(Rule {
         id: raw.id,
         source: source.to_string(),
+        builtin: false,
         area: raw.area,
         severity: raw.severity,
         title: raw.title,

@@ -37,7 +37,7 @@ impl RuleSet {
         let files = builtin::BUILTIN
             .iter()
             .map(|(path, text)| (path.to_string(), text.to_string()));
-        Self::from_sources(files)
+        Self::from_sources(files, builtin::BUILTIN.len())
     }
 
     /// Built-in rules plus every `*.toml` under the given directories (recursively).
@@ -56,18 +56,24 @@ impl RuleSet {
                 files.push((path.display().to_string(), text));
             }
         }
-        Ok(Self::from_sources(files.into_iter()))
+        Ok(Self::from_sources(
+            files.into_iter(),
+            builtin::BUILTIN.len(),
+        ))
     }
 
-    /// Compiles (name, text) pairs; collects every error instead of stopping at the first.
+    /// Compiles (name, text) pairs, the first `builtins` of them shipped in the binary;
+    /// collects every error instead of stopping at the first.
     pub fn from_sources(
         files: impl Iterator<Item = (String, String)>,
+        builtins: usize,
     ) -> Result<RuleSet, Vec<RuleError>> {
         let mut rules: Vec<Rule> = Vec::new();
         let mut errors = Vec::new();
-        for (name, text) in files {
+        for (i, (name, text)) in files.enumerate() {
             match compile::compile(&name, &text) {
-                Ok(rule) => {
+                Ok(mut rule) => {
+                    rule.builtin = i < builtins;
                     if let Some(prev) = rules.iter().find(|r| r.id == rule.id) {
                         errors.push(RuleError {
                             source_name: name,
