@@ -16,7 +16,7 @@ versions=("$@"); [[ ${#versions[@]} -gt 0 ]] || mapfile -t versions < <(ls "$OCL
 for v in "${versions[@]}"; do
   for sd in "$OCLAB/state/$v"/*/; do
     sc=$(basename "$sd")
-    newest=$(find "$sd" -type f -printf '%T@\n' 2>/dev/null | sort -n | tail -1 | cut -d. -f1)
+    newest=$(find "$sd" -type f ! -name '*-shm' -printf '%T@\n' 2>/dev/null | sort -n | tail -1 | cut -d. -f1)
     now=$(date -u -d "@$(( newest + 60 ))" +%Y-%m-%dT%H:%M:%SZ)
     logs=()
     for f in "$OCLAB/captures/$v/$sc"/*.log.jsonl; do [[ -f "$f" ]] && logs+=(--log "$f"); done
