@@ -1,6 +1,6 @@
 //! The named facts and helpers conditions can call. The list is closed: a condition that needs
 //! new Rust code gets a new entry here (with a doc line and tests), never an escape hatch.
-//! `claw-doctor explain --functions` style listings come from `FUNCTIONS`.
+//! `rules/README.md` documents each one (a test keeps it complete).
 
 use super::eval::{Ctx, union};
 use super::schema::Ty;
@@ -816,6 +816,24 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), FUNCTIONS.len());
         assert!(FUNCTIONS.iter().all(|f| f.doc.len() > 10));
+    }
+
+    #[test]
+    fn the_rule_language_docs_list_every_function() {
+        let docs = include_str!("../../rules/README.md");
+        let missing: Vec<&str> = FUNCTIONS
+            .iter()
+            .map(|f| f.name)
+            .filter(|n| {
+                !docs.contains(&format!("`{n}"))
+                    && !docs.contains(&format!(" {n}("))
+                    && !docs.contains(&format!(", {n}"))
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "rules/README.md does not document {missing:?}"
+        );
     }
 
     #[test]
