@@ -10,6 +10,7 @@ Examples:
   claw-doctor scan --profile dev --log /tmp/openclaw/openclaw-dev-2026-11-21.log
   claw-doctor fix --dry-run                         # what fix would change, as diffs
   claw-doctor report > report.md                    # paste into a forum post
+  claw-doctor explain missing-operator-write        # what a check means and how to fix it by hand
 
 Exit codes: 0 nothing at or above --severity-min, 1 findings (fix --dry-run: changes pending),
 2 could not run (bad arguments, unreadable state, gateway running, lock held).";
@@ -110,6 +111,11 @@ pub enum Command {
     Explain {
         /// The rule id (checkId), e.g. missing-operator-write
         rule_id: String,
+    },
+    /// Print a shell completion script (e.g. `claw-doctor completions bash > /etc/bash_completion.d/claw-doctor`)
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
     },
 }
 

@@ -34,12 +34,16 @@ fn dispatch(cli: &cli::Cli) -> anyhow::Result<Status> {
         cli::Command::RestoreBackup(_) => {
             Err(UsageError("`restore-backup` is not available yet in this build".into()).into())
         }
-        cli::Command::Report(_) => Err(UsageError(
-            "`report` is not available yet in this build (use `scan --format markdown`)".into(),
-        )
-        .into()),
+        cli::Command::Report(args) => commands::report::run(&cli.global, args, &env),
         cli::Command::Rules => commands::rules::list(&cli.global),
         cli::Command::Explain { rule_id } => commands::rules::explain(&cli.global, rule_id),
+        cli::Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut cli::Cli::command(), "claw-doctor", &mut out);
+            output::emit(&String::from_utf8_lossy(&out), &redact::Redactor::default())?;
+            Ok(Status::Clean)
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the exit status.
 
+pub mod report;
 pub mod rules;
 pub mod scan;
 

@@ -49,6 +49,24 @@ pub fn age(now_ms: i64, at_ms: i64) -> String {
     format!("{text}{suffix}")
 }
 
+/// `none`, `1 cache`, `3 caches`.
+fn count(n: usize, noun: &str) -> String {
+    match n {
+        0 => "none".to_string(),
+        1 => format!("1 {noun}"),
+        _ => format!("{n} {noun}s"),
+    }
+}
+
+/// `none`, `2 requests`, or `1 request in the live store, 3 in all` when stores differ.
+fn live_and_all(noun: &str, live: usize, all: usize) -> String {
+    if live == all {
+        count(all, noun)
+    } else {
+        format!("{} in the live store, {all} in all", count(live, noun))
+    }
+}
+
 fn list(v: &Option<Vec<String>>) -> String {
     match v {
         None => "(absent)".to_string(),
@@ -299,10 +317,7 @@ pub fn sections(m: &Model) -> Vec<Section> {
     out.push(Section {
         title: "devices",
         mark: Mark::Ok,
-        headline: format!(
-            "{live} paired in the live store, {} in all",
-            m.devices.len()
-        ),
+        headline: live_and_all("paired device", live, m.devices.len()),
         details: m.devices.iter().map(|d| device_line(d, m)).collect(),
     });
 
@@ -313,18 +328,14 @@ pub fn sections(m: &Model) -> Vec<Section> {
         } else {
             Mark::Ok
         },
-        headline: format!(
-            "{} request(s) in the live store, {} in all",
-            m.live_pending().count(),
-            m.pending.len()
-        ),
+        headline: live_and_all("request", m.live_pending().count(), m.pending.len()),
         details: m.pending.iter().map(|p| pending_line(p, m)).collect(),
     });
 
     out.push(Section {
         title: "token cache",
         mark: Mark::Ok,
-        headline: format!("{} cache(s)", m.token_caches.len()),
+        headline: count(m.token_caches.len(), "cache"),
         details: m
             .token_caches
             .iter()
@@ -352,7 +363,7 @@ pub fn sections(m: &Model) -> Vec<Section> {
     out.push(Section {
         title: "credentials",
         mark: Mark::Ok,
-        headline: format!("{} gateway credential source(s)", m.token_sources.len()),
+        headline: count(m.token_sources.len(), "gateway credential source"),
         details: m.token_sources.iter().map(token_source_line).collect(),
     });
 
@@ -360,7 +371,7 @@ pub fn sections(m: &Model) -> Vec<Section> {
         out.push(Section {
             title: "services",
             mark: Mark::Ok,
-            headline: format!("{} installed gateway service(s)", m.services.len()),
+            headline: count(m.services.len(), "installed gateway service"),
             details: m
                 .services
                 .iter()
@@ -393,8 +404,8 @@ pub fn sections(m: &Model) -> Vec<Section> {
             "every file read cleanly".to_string()
         } else {
             format!(
-                "{} file(s) could not be read as OpenClaw reads them",
-                m.problems.len()
+                "{} could not be read as OpenClaw reads them",
+                count(m.problems.len(), "file")
             )
         },
         details: m
@@ -433,5 +444,17 @@ mod tests {
         assert_eq!(age(3 * 86_400_000, 0), "3d ago");
         assert_eq!(short_id(&"ab".repeat(32)), "abababab…abab");
         assert_eq!(short_id("short"), "short");
+    }
+
+    #[test]
+    fn compact_counts() {
+        assert_eq!(count(0, "cache"), "none");
+        assert_eq!(count(1, "cache"), "1 cache");
+        assert_eq!(count(2, "cache"), "2 caches");
+        assert_eq!(live_and_all("request", 1, 1), "1 request");
+        assert_eq!(
+            live_and_all("request", 0, 2),
+            "none in the live store, 2 in all"
+        );
     }
 }
