@@ -276,3 +276,22 @@ fn a_user_rule_failing_at_run_time_makes_the_result_incomplete() {
             .ends_with("bad-range.toml")
     );
 }
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = bin().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("claw-doctor") && text.contains("restore-backup"),
+            "{shell}"
+        );
+    }
+    let out = bin().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "unknown shells are a usage error"
+    );
+}

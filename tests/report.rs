@@ -83,12 +83,37 @@ fn report_snapshots_for_both_eras() {
 }
 
 #[test]
-fn the_home_directory_is_not_in_the_report() {
+fn the_home_directory_user_and_host_are_not_in_the_report() {
+    // A state under the home dir, as users have it: every path in the report starts there.
     let sb = Sandbox::new("json-token-drift");
-    let home = sb.tmp.path().join("home").display().to_string();
-    let out = sb.run(&["report"]);
+    let home = sb.tmp.path().join("home");
+    let state = home.join(".openclaw");
+    common::copy_tree(&sb.state(), &state);
+    let out = assert_cmd::Command::cargo_bin("claw-doctor")
+        .unwrap()
+        .env_clear()
+        .env("HOME", &home)
+        .env("USER", "alice-canary")
+        .env("CLAW_DOCTOR_SYSROOT", sb.tmp.path().join("sysroot"))
+        .args(["report", "--no-logs", "--now", &sb.fixture.now])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(!text.contains(&home), "home path leaked");
+    assert!(
+        text.contains("~/.openclaw"),
+        "the state dir is shown from ~: {text}"
+    );
+    assert!(
+        !text.contains(&home.display().to_string()),
+        "home path leaked"
+    );
+    assert!(!text.contains("alice-canary"), "user name leaked");
 }
 
 #[test]

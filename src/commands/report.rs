@@ -13,7 +13,15 @@ pub fn run(g: &GlobalArgs, args: &ReportArgs, env: &Env) -> anyhow::Result<Statu
     let outcome = crate::engine::run(&rules, &model);
     let rules_run = rules.rules.len() - outcome.skipped.len();
     let text = render(&model, &outcome, rules_run, &Host::detect(env));
-    let redactor = Redactor::for_model(&model);
+    // The report is pasted in public: hide the home path (OpenClaw's home, else $HOME), the
+    // user name and the host name too.
+    let (home, user, host) = crate::redact::local_identity_from_env(env);
+    let home = model.source.home.as_ref().map(|h| h.path.clone()).or(home);
+    let redactor = Redactor::for_model(&model).with_identity(
+        home.as_deref(),
+        user.as_deref(),
+        host.as_deref(),
+    );
     match &args.output {
         None => crate::output::emit(&text, &redactor)?,
         Some(path) => {

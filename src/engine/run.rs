@@ -221,13 +221,10 @@ fn evidence_items(label: &str, kind: EvidenceKind, v: Value, out: &mut Vec<Evide
                 first.is_none_or(|f| line(f) != line(l))
             });
             for e in [first, last].into_iter().flatten() {
-                let text: String = e
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .chars()
-                    .take(MAX_LOG_TEXT)
-                    .collect();
+                let text = crate::output::clip(
+                    e.get("message").and_then(Value::as_str).unwrap_or(""),
+                    MAX_LOG_TEXT,
+                );
                 push(
                     out,
                     EvidenceItem::Log {

@@ -74,6 +74,17 @@ pub fn markdown(sections: &[Section]) -> String {
     out
 }
 
+/// At most `max` characters of `text`, cut at a word boundary with `…`: a cut through the
+/// middle of an unknown token would leave a prefix too short for the redactor's shape rules.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(max).collect();
+    let cut = head.rfind(char::is_whitespace).unwrap_or(0);
+    format!("{}…", head[..cut].trim_end())
+}
+
 /// Writes text to stdout through the redactor. A closed pipe (`| head`) is not an error.
 pub fn emit(text: &str, redactor: &Redactor) -> std::io::Result<()> {
     use std::io::Write;
@@ -82,5 +93,21 @@ pub fn emit(text: &str, redactor: &Redactor) -> std::io::Result<()> {
     match out.write_all(safe.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clip_never_cuts_inside_a_word() {
+        let token = "A".repeat(43);
+        let text = format!("token {token} end");
+        assert_eq!(super::clip(&text, 20), "token…");
+        assert_eq!(super::clip("short", 20), "short");
+        assert_eq!(
+            super::clip(&token, 10),
+            "…",
+            "no boundary: nothing of the word"
+        );
     }
 }

@@ -151,7 +151,7 @@ fn evidence_text(item: &EvidenceItem) -> String {
             let file = std::path::Path::new(path)
                 .file_name()
                 .map_or(path.clone(), |f| f.to_string_lossy().into_owned());
-            let short: String = text.chars().take(200).collect();
+            let short = super::clip(text, 200);
             let times = if *count > 1 {
                 format!(" (×{count})")
             } else {
@@ -464,10 +464,7 @@ fn logs_section(m: &Model) -> Option<String> {
         .take(LOG_LINES)
         .rev()
         .map(|e| {
-            let text: String = super::style::sanitize(&e.message)
-                .chars()
-                .take(300)
-                .collect();
+            let text = super::clip(&super::style::sanitize(&e.message), 300);
             format!(
                 "{} {}",
                 e.time.as_deref().unwrap_or(""),

@@ -1,0 +1,92 @@
+//! Terminal control characters: whatever a caller did, nothing but text and colour reaches the
+//! terminal. `\n` and `\t` stay; SGR colour sequences (`ESC [ 1;32 m`, what `output::style`
+//! writes) stay; every other escape sequence, C0/C1 control, DEL and bidi override goes.
+
+use std::borrow::Cow;
+
+fn bad_char(c: char) -> bool {
+    (c < ' ' && c != '\n' && c != '\t')
+        || c == '\u{7f}'
+        || ('\u{80}'..='\u{9f}').contains(&c)
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+        || c == '\u{61c}'
+}
+
+/// Length in bytes of an SGR sequence (`ESC [ digits/semicolons m`) at the start of `b`.
+pub(super) fn sgr_len(b: &[u8]) -> Option<usize> {
+    if b.len() < 3 || b[0] != 0x1b || b[1] != b'[' {
+        return None;
+    }
+    let params = b[2..]
+        .iter()
+        .take(32)
+        .take_while(|c| c.is_ascii_digit() || **c == b';')
+        .count();
+    (b.get(2 + params) == Some(&b'm')).then_some(3 + params)
+}
+
+pub(super) fn strip(s: &str) -> Cow<'_, str> {
+    let suspicious = s.bytes().any(|b| {
+        (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f || b == 0xc2 || b == 0xd8 || b == 0xe2
+    });
+    if !suspicious || !s.chars().any(bad_char) {
+        return Cow::Borrowed(s);
+    }
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let c = s[i..].chars().next().unwrap_or('\0');
+        if c == '\u{1b}' {
+            if let Some(n) = sgr_len(&bytes[i..]) {
+                out.push_str(&s[i..i + n]);
+                i += n;
+                continue;
+            }
+            i += 1;
+            match bytes.get(i) {
+                Some(b'[') => {
+                    // CSI: parameters and intermediates, then one final byte 0x40..=0x7e.
+                    i += 1;
+                    while i < bytes.len() && !(0x40..=0x7e).contains(&bytes[i]) {
+                        if bytes[i] >= 0x80 || bytes[i] < 0x20 {
+                            break;
+                        }
+                        i += 1;
+                    }
+                    if i < bytes.len() && (0x40..=0x7e).contains(&bytes[i]) {
+                        i += 1;
+                    }
+                }
+                Some(b']') | Some(b'P') | Some(b'_') | Some(b'^') => {
+                    // OSC / DCS / APC / PM: until BEL or ESC \.
+                    i += 1;
+                    while i < bytes.len() {
+                        if bytes[i] == 0x07 {
+                            i += 1;
+                            break;
+                        }
+                        if bytes[i] == 0x1b {
+                            i += 1;
+                            if bytes.get(i) == Some(&b'\\') {
+                                i += 1;
+                            }
+                            break;
+                        }
+                        i += 1;
+                    }
+                }
+                Some(b) if (0x20..0x7f).contains(b) => i += 1,
+                _ => {}
+            }
+            continue;
+        }
+        if !bad_char(c) {
+            out.push(c);
+        }
+        i += c.len_utf8();
+    }
+    // Slicing above only ever stops on ASCII bytes or whole chars, so `out` is valid text.
+    Cow::Owned(out)
+}
