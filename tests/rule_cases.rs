@@ -245,7 +245,7 @@ fn rules() -> RuleSet {
     let extra: Vec<PathBuf> = std::env::var_os("CLAW_DOCTOR_EXTRA_RULES")
         .map(|d| vec![PathBuf::from(d)])
         .unwrap_or_default();
-    RuleSet::with_dirs(&extra).unwrap().unwrap_or_else(|errs| {
+    RuleSet::load(&extra, true).unwrap().unwrap_or_else(|errs| {
         panic!(
             "{}",
             errs.iter()

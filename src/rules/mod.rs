@@ -26,26 +26,48 @@ mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 }
 
+fn builtin_texts(with_cases: bool) -> impl Iterator<Item = (String, String)> {
+    builtin::BUILTIN.iter().map(move |(path, rule, cases)| {
+        let text = if with_cases {
+            format!("{rule}{cases}")
+        } else {
+            rule.to_string()
+        };
+        (path.to_string(), text)
+    })
+}
+
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
 }
 
 impl RuleSet {
-    /// The rules shipped in the binary.
+    /// The rules shipped in the binary (without their test cases).
     pub fn builtin() -> Result<RuleSet, Vec<RuleError>> {
-        let files = builtin::BUILTIN
-            .iter()
-            .map(|(path, text)| (path.to_string(), text.to_string()));
-        Self::from_sources(files, builtin::BUILTIN.len())
+        Self::builtin_parts(false)
+    }
+
+    /// The shipped rules with their `[[cases]]`, for the project's tests.
+    pub fn builtin_with_cases() -> Result<RuleSet, Vec<RuleError>> {
+        Self::builtin_parts(true)
+    }
+
+    fn builtin_parts(with_cases: bool) -> Result<RuleSet, Vec<RuleError>> {
+        Self::from_sources(builtin_texts(with_cases), builtin::BUILTIN.len())
     }
 
     /// Built-in rules plus every `*.toml` under the given directories (recursively).
     pub fn with_dirs(dirs: &[PathBuf]) -> anyhow::Result<Result<RuleSet, Vec<RuleError>>> {
-        let mut files: Vec<(String, String)> = builtin::BUILTIN
-            .iter()
-            .map(|(p, t)| (p.to_string(), t.to_string()))
-            .collect();
+        Self::load(dirs, false)
+    }
+
+    /// Like `with_dirs`; `with_cases` also parses the built-in rules' test cases.
+    pub fn load(
+        dirs: &[PathBuf],
+        with_cases: bool,
+    ) -> anyhow::Result<Result<RuleSet, Vec<RuleError>>> {
+        let mut files: Vec<(String, String)> = builtin_texts(with_cases).collect();
         for dir in dirs {
             let mut found = Vec::new();
             collect_toml(dir, &mut found).with_context(|| format!("--rules {}", dir.display()))?;
@@ -146,5 +168,62 @@ mod tests {
             )
         });
         assert!(!set.rules.is_empty());
+    }
+
+    /// The build splits each file at its first `[[cases]]`: the rule must be the same with and
+    /// without its cases (nothing of the rule may sit after the cases).
+    #[test]
+    fn splitting_off_the_cases_keeps_every_rule_whole() {
+        let plain = RuleSet::builtin().unwrap();
+        let full = RuleSet::builtin_with_cases().unwrap();
+        assert_eq!(plain.rules.len(), full.rules.len());
+        for (a, b) in plain.rules.iter().zip(&full.rules) {
+            assert_eq!(a.id, b.id);
+            assert_eq!(a.condition_text, b.condition_text, "{}", a.id);
+            assert_eq!(a.references, b.references, "{}", a.id);
+            assert_eq!(
+                format!("{:?}", a.commands),
+                format!("{:?}", b.commands),
+                "{}",
+                a.id
+            );
+            assert_eq!(
+                format!("{:?}", a.evidence),
+                format!("{:?}", b.evidence),
+                "{}",
+                a.id
+            );
+            assert!(a.cases.is_empty(), "{}: cases parsed at run time", a.id);
+            assert!(!b.cases.is_empty(), "{}: no cases", b.id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    /// `cargo test --release --lib rules::timing -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn where_rule_loading_time_goes() {
+        let texts: Vec<(String, String)> = super::builtin_texts(false).collect();
+        let n = 200;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            for (_, text) in &texts {
+                let _: super::file::RuleFile = toml::from_str(text).unwrap();
+            }
+        }
+        let toml_us = t.elapsed().as_micros() / n;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let _ = super::RuleSet::builtin().unwrap();
+        }
+        let all_us = t.elapsed().as_micros() / n;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let _ = super::RuleSet::builtin_with_cases().unwrap();
+        }
+        let cases_us = t.elapsed().as_micros() / n;
+        println!("toml only: {toml_us} µs, whole load: {all_us} µs, with cases: {cases_us} µs");
     }
 }
