@@ -10,12 +10,75 @@ use crate::model::Model;
 use crate::version::Version;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 /// What an expression can see: the model, its JSON view and the facts' inputs.
 pub struct Ctx<'m> {
     pub model: &'m Model,
     pub roots: Map<String, Value>,
     pub version: Option<Version>,
+    /// Query caches, built on first use (see `indexed` and `member_set`).
+    pub cache: Cache,
+}
+
+impl<'m> Ctx<'m> {
+    pub fn new(model: &'m Model, roots: Map<String, Value>, version: Option<Version>) -> Self {
+        Ctx {
+            model,
+            roots,
+            version,
+            cache: Cache::default(),
+        }
+    }
+}
+
+/// Positions of a root list's items by one field's JSON text.
+type Index = HashMap<String, Vec<usize>>;
+
+/// Per-scan caches that keep per-item conditions linear: a rule's `[d for d in devices if
+/// d.deviceId == request.deviceId]` inside `for request in pending` would otherwise scan every
+/// device for every request (quadratic: minutes at 10 000 of each).
+#[derive(Default)]
+pub struct Cache {
+    /// (root, field) -> positions of the root's items by the field's JSON text.
+    indexes: RefCell<HashMap<(String, String), Rc<Index>>>,
+    /// A closed comprehension (it reads no local variable) -> the JSON texts of its items.
+    sets: RefCell<HashMap<usize, Rc<HashSet<String>>>>,
+    /// A closed expression bound by a `let` -> its value.
+    values: RefCell<HashMap<usize, Rc<Value>>>,
+}
+
+/// A value that is either borrowed from the evaluation or shared from the per-scan cache.
+pub enum Shared<'a> {
+    Fresh(Cow<'a, Value>),
+    Cached(Rc<Value>),
+}
+
+impl std::ops::Deref for Shared<'_> {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        match self {
+            Shared::Fresh(v) => v,
+            Shared::Cached(v) => v,
+        }
+    }
+}
+
+/// `eval`, but a closed expression (one that reads no local variable) is computed once per
+/// scan and shared after that.
+pub fn eval_once<'a>(e: &Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Shared<'a>, EvalError> {
+    if matches!(e, Expr::Lit(..) | Expr::Var(..)) || !closed(e, &mut Vec::new(), scope) {
+        return eval(e, ctx, scope).map(Shared::Fresh);
+    }
+    let key = e as *const Expr as usize;
+    if let Some(v) = ctx.cache.values.borrow().get(&key) {
+        return Ok(Shared::Cached(v.clone()));
+    }
+    let v = Rc::new(eval(e, ctx, scope)?.into_owned());
+    ctx.cache.values.borrow_mut().insert(key, v.clone());
+    Ok(Shared::Cached(v))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +146,36 @@ pub fn eval<'a>(e: &Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Cow<'a, Val
                 format!("`.{field}` of {}, which has no fields", kind_of(&other)),
             )),
         },
+        // `any`/`all` over a generator stop at the first item that decides them.
+        Expr::Call(name, args, _)
+            if (name == "any" || name == "all")
+                && matches!(args.as_slice(), [Expr::Comp { .. }]) =>
+        {
+            let Expr::Comp {
+                body,
+                var,
+                iter,
+                cond,
+                ..
+            } = &args[0]
+            else {
+                unreachable!("matched above")
+            };
+            let decide = name == "any";
+            let list_value = eval(iter, ctx, scope)?;
+            for item in as_items(&list_value, || iter.span())? {
+                let inner = scope.with(var, item);
+                if let Some(c) = cond
+                    && !truth(&*eval(c, ctx, &inner)?, || c.span())?
+                {
+                    continue;
+                }
+                if (*eval(body, ctx, &inner)? == Value::Bool(true)) == decide {
+                    return Ok(Cow::Owned(Value::Bool(decide)));
+                }
+            }
+            Ok(Cow::Owned(Value::Bool(!decide)))
+        }
         // `choose` evaluates only the branch it takes, like any if/else.
         Expr::Call(name, args, _) if name == "choose" && args.len() == 3 => {
             let c = eval(&args[0], ctx, scope)?;
@@ -117,8 +210,13 @@ pub fn eval<'a>(e: &Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Cow<'a, Val
         } => {
             let list_value = eval(iter, ctx, scope)?;
             let items = as_items(&list_value, || iter.span())?;
+            let candidates = indexed(ctx, scope, iter, var, cond.as_deref())?;
             let mut out = Vec::new();
-            for item in items {
+            let chosen: Box<dyn Iterator<Item = &Value>> = match &candidates {
+                Some(positions) => Box::new(positions.iter().filter_map(|&i| items.get(i))),
+                None => Box::new(items.iter()),
+            };
+            for item in chosen {
                 let inner = scope.with(var, item);
                 if let Some(c) = cond
                     && !truth(&*eval(c, ctx, &inner)?, || c.span())?
@@ -142,6 +240,22 @@ pub fn eval<'a>(e: &Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Cow<'a, Val
                 }
             }
             Ok(Cow::Owned(Value::Bool(!stop_at)))
+        }
+        Expr::Cmp(op @ (CmpOp::In | CmpOp::NotIn), a, b)
+            if matches!(**b, Expr::Comp { .. }) && closed(b, &mut Vec::new(), scope) =>
+        {
+            let l = eval(a, ctx, scope)?;
+            match member_set(ctx, scope, b)? {
+                Some(set) if is_scalar(&l) => Ok(Cow::Owned(Value::Bool(
+                    set.contains(&l.to_string()) == (*op == CmpOp::In),
+                ))),
+                _ => {
+                    let r = eval(b, ctx, scope)?;
+                    compare(*op, &l, &r)
+                        .map(Cow::Owned)
+                        .map_err(|m| EvalError::new(a.span().to(b.span()), m))
+                }
+            }
         }
         Expr::Cmp(op, a, b) => {
             let (l, r) = (eval(a, ctx, scope)?, eval(b, ctx, scope)?);
@@ -168,6 +282,150 @@ pub fn as_items(v: &Value, span: impl FnOnce() -> Span) -> Result<&[Value], Eval
             format!("expected a list, got {}", kind_of(other)),
         )),
     }
+}
+
+/// Strings, numbers, booleans and null: values whose JSON text is equal exactly when the
+/// values are (objects are not: key order changes the text, not the value).
+fn is_scalar(v: &Value) -> bool {
+    !matches!(v, Value::Array(_) | Value::Object(_))
+}
+
+/// Whether `e` reads no local variable of `scope` (so its value is the same for every item
+/// of a rule's `for`): every name is bound inside `e` or is a root not shadowed by a local.
+fn closed(e: &Expr, bound: &mut Vec<String>, scope: &Scope) -> bool {
+    match e {
+        Expr::Lit(..) => true,
+        Expr::Var(n, _) => bound.contains(n) || scope.get(n).is_none(),
+        Expr::Field(b, _, _) | Expr::Not(b, _) => closed(b, bound, scope),
+        Expr::Call(name, args, _) => {
+            // Functions that read the clock or the model are still per-scan constants.
+            let _ = name;
+            args.iter().all(|a| closed(a, bound, scope))
+        }
+        Expr::List(items, _) | Expr::And(items) | Expr::Or(items) => {
+            items.iter().all(|i| closed(i, bound, scope))
+        }
+        Expr::Cmp(_, a, b) | Expr::Arith(_, a, b) => {
+            closed(a, bound, scope) && closed(b, bound, scope)
+        }
+        Expr::Comp {
+            body,
+            var,
+            iter,
+            cond,
+            ..
+        } => {
+            if !closed(iter, bound, scope) {
+                return false;
+            }
+            bound.push(var.clone());
+            let inner =
+                closed(body, bound, scope) && cond.as_ref().is_none_or(|c| closed(c, bound, scope));
+            bound.pop();
+            inner
+        }
+    }
+}
+
+/// Whether `e` mentions the name at all (shadowing ignored: a false "yes" only costs speed).
+fn mentions(e: &Expr, name: &str) -> bool {
+    match e {
+        Expr::Lit(..) => false,
+        Expr::Var(n, _) => n == name,
+        Expr::Field(b, _, _) | Expr::Not(b, _) => mentions(b, name),
+        Expr::Call(_, items, _) | Expr::List(items, _) | Expr::And(items) | Expr::Or(items) => {
+            items.iter().any(|i| mentions(i, name))
+        }
+        Expr::Cmp(_, a, b) | Expr::Arith(_, a, b) => mentions(a, name) || mentions(b, name),
+        Expr::Comp {
+            body, iter, cond, ..
+        } => {
+            mentions(body, name)
+                || mentions(iter, name)
+                || cond.as_ref().is_some_and(|c| mentions(c, name))
+        }
+    }
+}
+
+/// For `[... for v in ROOT if v.f == key and ...]` (ROOT a root list, `key` not using `v`):
+/// the positions of ROOT's items whose `f` has the key's JSON text, from an index built once
+/// per scan. The full condition is still evaluated on each candidate, so the result is the
+/// same as scanning, in the same order. `None`: not this shape, or the key is not a scalar.
+fn indexed(
+    ctx: &Ctx,
+    scope: &Scope,
+    iter: &Expr,
+    var: &str,
+    cond: Option<&Expr>,
+) -> Result<Option<Vec<usize>>, EvalError> {
+    let (Expr::Var(root, _), Some(cond)) = (iter, cond) else {
+        return Ok(None);
+    };
+    if scope.get(root).is_some() {
+        return Ok(None);
+    }
+    let Some(Value::Array(items)) = ctx.roots.get(root) else {
+        return Ok(None);
+    };
+    let conjuncts: &[Expr] = match cond {
+        Expr::And(items) => items,
+        other => std::slice::from_ref(other),
+    };
+    let found = conjuncts.iter().find_map(|c| match c {
+        Expr::Cmp(CmpOp::Eq, a, b) => match (&**a, &**b) {
+            (Expr::Field(v, f, _), key) | (key, Expr::Field(v, f, _))
+                if matches!(&**v, Expr::Var(n, _) if n == var) && !mentions(key, var) =>
+            {
+                Some((f.clone(), key))
+            }
+            _ => None,
+        },
+        _ => None,
+    });
+    let Some((field, key)) = found else {
+        return Ok(None);
+    };
+    let key = eval(key, ctx, scope)?;
+    if !is_scalar(&key) {
+        return Ok(None);
+    }
+    let index = {
+        let mut cache = ctx.cache.indexes.borrow_mut();
+        cache
+            .entry((root.clone(), field.clone()))
+            .or_insert_with(|| {
+                let mut map: HashMap<String, Vec<usize>> = HashMap::new();
+                for (i, item) in items.iter().enumerate() {
+                    let v = item.get(&field).unwrap_or(&Value::Null);
+                    map.entry(v.to_string()).or_default().push(i);
+                }
+                Rc::new(map)
+            })
+            .clone()
+    };
+    Ok(Some(
+        index.get(&key.to_string()).cloned().unwrap_or_default(),
+    ))
+}
+
+/// The JSON texts of a closed comprehension's items, computed once per scan.
+fn member_set(
+    ctx: &Ctx,
+    scope: &Scope,
+    comp: &Expr,
+) -> Result<Option<Rc<HashSet<String>>>, EvalError> {
+    let key = comp as *const Expr as usize;
+    if let Some(set) = ctx.cache.sets.borrow().get(&key) {
+        return Ok(Some(set.clone()));
+    }
+    let value = eval(comp, ctx, scope)?;
+    let items = as_items(&value, || comp.span())?;
+    if !items.iter().all(is_scalar) {
+        return Ok(None);
+    }
+    let set: Rc<HashSet<String>> = Rc::new(items.iter().map(Value::to_string).collect());
+    ctx.cache.sets.borrow_mut().insert(key, set.clone());
+    Ok(Some(set))
 }
 
 pub fn kind_of(v: &Value) -> &'static str {
@@ -285,11 +543,7 @@ mod tests {
     use serde_json::json;
 
     pub(crate) fn ctx_with(model: &Model, roots: Value) -> Ctx<'_> {
-        Ctx {
-            model,
-            roots: roots.as_object().cloned().unwrap_or_default(),
-            version: None,
-        }
+        Ctx::new(model, roots.as_object().cloned().unwrap_or_default(), None)
     }
 
     fn run(src: &str, roots: Value) -> Result<Value, EvalError> {
@@ -369,6 +623,57 @@ mod tests {
             Ok(json!("no"))
         );
         assert!(run("choose(false, 'ok', s.x)", roots).is_err());
+    }
+
+    #[test]
+    fn any_and_all_stop_at_the_deciding_item() {
+        // The item after the deciding one would fail to evaluate: it is never reached.
+        let roots = json!({"xs": [{"ok": true}, "not a record"]});
+        assert_eq!(run("any(x.ok for x in xs)", roots.clone()), Ok(json!(true)));
+        let roots = json!({"xs": [{"ok": false}, "not a record"]});
+        assert_eq!(
+            run("all(x.ok for x in xs)", roots.clone()),
+            Ok(json!(false))
+        );
+        assert_eq!(
+            run("all(x.ok for x in xs if x == 0)", roots.clone()),
+            Ok(json!(true))
+        );
+        assert!(
+            run("any(x.ok for x in xs)", roots).is_err(),
+            "no early true: the bad item is read"
+        );
+    }
+
+    #[test]
+    fn cached_and_indexed_queries_give_the_scan_results() {
+        let roots = json!({
+            "devices": [{"id": "a", "n": 1}, {"id": "b", "n": 2}, {"id": "a", "n": 3}, {"n": 4}],
+            "pending": [{"dev": "a"}, {"dev": "c"}, {"dev": null}]
+        });
+        assert_eq!(
+            run(
+                "[[d.n for d in devices if d.id == p.dev] for p in pending]",
+                roots.clone()
+            ),
+            Ok(json!([[1, 3], [], [4]])),
+            "indexed lookups keep order and treat a missing field as null"
+        );
+        assert_eq!(
+            run(
+                "[p.dev in [d.id for d in devices] for p in pending]",
+                roots.clone()
+            ),
+            Ok(json!([true, false, true])),
+            "a device without an id contributes null, which a null dev finds"
+        );
+        assert_eq!(
+            run(
+                "[p.dev not in [d.id for d in devices if d.n > 1] for p in pending]",
+                roots
+            ),
+            Ok(json!([false, true, false]))
+        );
     }
 
     #[test]

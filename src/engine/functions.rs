@@ -795,11 +795,11 @@ mod tests {
     fn run_with(src: &str, roots: Value, version: Option<&str>) -> Value {
         let mut model = crate::engine::testing::empty_model();
         model.now_ms = 1_000_000_000;
-        let ctx = Ctx {
-            model: &model,
-            roots: roots.as_object().cloned().unwrap_or_default(),
-            version: version.map(|v| v.parse().unwrap()),
-        };
+        let ctx = Ctx::new(
+            &model,
+            roots.as_object().cloned().unwrap_or_default(),
+            version.map(|v| v.parse().unwrap()),
+        );
         eval(&parse(src).unwrap(), &ctx, &Scope::default())
             .unwrap()
             .into_owned()

@@ -33,11 +33,7 @@ pub struct Outcome {
 }
 
 pub fn run(rules: &RuleSet, model: &Model) -> Outcome {
-    let ctx = Ctx {
-        model,
-        roots: view::roots(model),
-        version: model.version.effective.clone(),
-    };
+    let ctx = Ctx::new(model, view::roots(model), model.version.effective.clone());
     let mut out = Outcome::default();
     for rule in &rules.rules {
         if !rule.eras.contains(&model.era.era) {
@@ -118,7 +114,9 @@ fn item(rule: &Rule, ctx: &Ctx, scope: &Scope) -> Result<Option<Finding>, Failed
                 Ok(None)
             };
         };
-        let value = eval(e, ctx, scope).map_err(at("let"))?;
+        // A `let` that reads no local (e.g. the devices able to approve anything) is the same
+        // for every item of the `for`: computed once per scan.
+        let value = crate::engine::eval::eval_once(e, ctx, scope).map_err(at("let"))?;
         bind(rest, rule, ctx, &scope.with(name, &value))
     }
     bind(&rule.lets, rule, ctx, scope)

@@ -120,14 +120,7 @@ mod tests {
     #[test]
     fn renders_holes_and_escaped_braces() {
         let model = crate::engine::testing::empty_model();
-        let ctx = Ctx {
-            model: &model,
-            roots: json!({"d": {"name": "cli", "scopes": ["operator.read", "operator.write"], "gone": null}})
-                .as_object()
-                .cloned()
-                .unwrap(),
-            version: None,
-        };
+        let ctx = Ctx::new(&model, json!({"d": {"name": "cli", "scopes": ["operator.read", "operator.write"], "gone": null}}).as_object().cloned().unwrap(), None);
         let t = Template::parse("{d.name} holds {d.scopes}; {{literal}} {d.gone}").unwrap();
         assert_eq!(
             t.render(&ctx, &Scope::default()).unwrap(),
@@ -138,14 +131,14 @@ mod tests {
     #[test]
     fn filled_values_stay_on_one_line_without_control_characters() {
         let model = crate::engine::testing::empty_model();
-        let ctx = Ctx {
-            model: &model,
-            roots: json!({"name": "evil\nname\u{202e}\u{1b}[31m"})
+        let ctx = Ctx::new(
+            &model,
+            json!({"name": "evil\nname\u{202e}\u{1b}[31m"})
                 .as_object()
                 .cloned()
                 .unwrap(),
-            version: None,
-        };
+            None,
+        );
         let out = Template::parse("[{name}]")
             .unwrap()
             .render(&ctx, &Scope::default())
