@@ -89,6 +89,12 @@ fn the_home_directory_user_and_host_are_not_in_the_report() {
     let home = sb.tmp.path().join("home");
     let state = home.join(".openclaw");
     common::copy_tree(&sb.state(), &state);
+    // The user name where the report shows it (the config table): it must be scrubbed there.
+    let cfg = state.join("openclaw.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cfg).unwrap()).unwrap();
+    doc["gateway"]["remote"] = serde_json::json!({"url": "wss://gw.example/alice-canary"});
+    std::fs::write(&cfg, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
     let out = assert_cmd::Command::cargo_bin("claw-doctor")
         .unwrap()
         .env_clear()
@@ -114,6 +120,7 @@ fn the_home_directory_user_and_host_are_not_in_the_report() {
         "home path leaked"
     );
     assert!(!text.contains("alice-canary"), "user name leaked");
+    assert!(text.contains("wss://gw.example/<user>"), "the value is shown, scrubbed");
 }
 
 #[test]

@@ -24,13 +24,13 @@ fn plural(n: usize, word: &str) -> String {
 
 /// What every piece of untrusted text goes through before layout: the redactor, the
 /// control-character sanitizer, and paths under the state dir shown relative to it.
-struct Clean {
+pub(super) struct Clean {
     redactor: Redactor,
     state_prefix: String,
 }
 
 impl Clean {
-    fn new(m: &Model) -> Clean {
+    pub(super) fn new(m: &Model) -> Clean {
         let dir = m.source.state_dir.path.display().to_string();
         Clean {
             redactor: Redactor::for_model(m),
@@ -39,7 +39,7 @@ impl Clean {
     }
 
     /// Prose: redacted, sanitized, state-dir paths made relative.
-    fn text(&self, t: &str) -> String {
+    pub(super) fn text(&self, t: &str) -> String {
         sanitize(&self.redactor.apply(t)).replace(&self.state_prefix, "")
     }
 
@@ -55,7 +55,7 @@ fn log_file_name(path: &str) -> String {
         .map_or(path.to_string(), |f| f.to_string_lossy().into_owned())
 }
 
-fn evidence_text(e: &Evidence, clean: &Clean) -> String {
+pub(super) fn evidence_text(e: &Evidence, clean: &Clean) -> String {
     let body = match &e.item {
         EvidenceItem::Value { value } => crate::engine::functions::plain(value),
         EvidenceItem::File {
@@ -533,7 +533,7 @@ fn md_escape(t: &str) -> String {
 }
 
 /// Inline code keeps commands copyable; a backtick inside would end it.
-fn md_code(c: &str, clean: &Clean) -> String {
+pub(super) fn md_code(c: &str, clean: &Clean) -> String {
     format!("`{}`", clean.command(c).replace('`', "'"))
 }
 
@@ -558,16 +558,23 @@ fn md_finding(out: &mut String, f: &Finding, clean: &Clean) {
     for c in &f.fix.commands {
         out.push_str(&format!("      - {}\n", md_code(c, clean)));
     }
-    if !f.explained_by.is_empty() {
-        out.push_str(&format!(
-            "    - explained by: {}\n",
+    if let Some(line) = md_explained_by(f) {
+        out.push_str(&format!("    - {line}\n"));
+    }
+}
+
+/// `explained by: `a`, `b`` for Markdown, when the finding has explanations.
+pub(super) fn md_explained_by(f: &Finding) -> Option<String> {
+    (!f.explained_by.is_empty()).then(|| {
+        format!(
+            "explained by: {}",
             f.explained_by
                 .iter()
                 .map(|x| format!("`{x}`"))
                 .collect::<Vec<_>>()
                 .join(", ")
-        ));
-    }
+        )
+    })
 }
 
 fn md_footer(out: &mut String, outcome: &Outcome, rules_run: usize, clean: &Clean) {

@@ -7,11 +7,11 @@
 //! home/user/host scrubber) like every other output; text from files is also sanitized here,
 //! so no escape byte or table-breaking `|` gets through.
 
-use super::findings::{header, summary_line};
+use super::findings::{Clean, evidence_text, header, md_code, md_explained_by, summary_line};
 use super::md_escape;
 use super::summary::{age, secret_text, short_id};
 use crate::engine::Outcome;
-use crate::findings::{EvidenceItem, Finding, Severity};
+use crate::findings::{Finding, Severity};
 use crate::model::{Model, PairedDevice, PendingRequest};
 
 /// GitHub issue bodies stop at 65,536 characters; leave room for the user's own words.
@@ -78,8 +78,9 @@ fn details(summary: &str, body: &str) -> String {
     format!("<details><summary>{summary}</summary>\n\n{body}\n</details>\n\n")
 }
 
-/// One finding: what, the fix and its commands in view; the evidence folded away.
-fn finding_block(f: &Finding) -> String {
+/// One finding: what, the fix and its commands in view; the evidence folded away. The text
+/// goes through the scan renderer's cleaning (redacted before any cut, state paths relative).
+fn finding_block(f: &Finding, clean: &Clean) -> String {
     let mark = match f.severity {
         Severity::Error => "✗",
         Severity::Warning => "!",
@@ -89,77 +90,33 @@ fn finding_block(f: &Finding) -> String {
         "- {mark} **{}** `{}`: {}\n",
         f.severity.as_str(),
         f.check_id,
-        md_escape(&f.message)
+        md_escape(&clean.text(&f.message))
     );
     if let Some(note) = &f.note {
-        s.push_str(&format!("  _{}_\n", md_escape(note)));
+        s.push_str(&format!("  _{}_\n", md_escape(&clean.text(note))));
     }
     s.push_str(&format!(
         "  - fix ({}): {}\n",
         f.fix.kind.as_str(),
-        md_escape(&f.fix.summary)
+        md_escape(&clean.text(&f.fix.summary))
     ));
     for c in &f.fix.commands {
-        s.push_str(&format!(
-            "    `{}`\n",
-            super::style::sanitize(c).replace('`', "'")
-        ));
+        s.push_str(&format!("    {}\n", md_code(c, clean)));
     }
-    if !f.explained_by.is_empty() {
-        s.push_str(&format!(
-            "  - explained by: {}\n",
-            f.explained_by
-                .iter()
-                .map(|x| format!("`{x}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+    if let Some(line) = md_explained_by(f) {
+        s.push_str(&format!("  - {line}\n"));
     }
     if !f.evidence.is_empty() {
         let items: String = f
             .evidence
             .iter()
-            .map(|e| {
-                format!(
-                    "  - {}: {}\n",
-                    md_escape(&e.label),
-                    md_escape(&evidence_text(&e.item))
-                )
-            })
+            .map(|e| format!("  - {}\n", md_escape(&evidence_text(e, clean))))
             .collect();
         s.push_str(&format!(
             "\n  <details><summary>evidence</summary>\n\n{items}\n  </details>\n\n"
         ));
     }
     s
-}
-
-fn evidence_text(item: &EvidenceItem) -> String {
-    match item {
-        EvidenceItem::Value { value } => crate::engine::functions::plain(value),
-        EvidenceItem::File { path, mode } => match mode {
-            Some(m) => format!("{path} (mode {m})"),
-            None => path.clone(),
-        },
-        EvidenceItem::Log {
-            path,
-            line,
-            count,
-            text,
-            ..
-        } => {
-            let file = std::path::Path::new(path)
-                .file_name()
-                .map_or(path.clone(), |f| f.to_string_lossy().into_owned());
-            let short = super::clip(text, 200);
-            let times = if *count > 1 {
-                format!(" (×{count})")
-            } else {
-                String::new()
-            };
-            format!("{file}:{line}{times} {short}")
-        }
-    }
 }
 
 fn environment_table(m: &Model, host: &Host) -> String {
@@ -492,7 +449,14 @@ pub fn render(m: &Model, outcome: &Outcome, rules_run: usize, host: &Host) -> St
     let findings: String = if outcome.findings.is_empty() {
         "No problems found.\n".into()
     } else {
-        outcome.findings.iter().map(finding_block).collect()
+        {
+            let clean = Clean::new(m);
+            outcome
+                .findings
+                .iter()
+                .map(|f| finding_block(f, &clean))
+                .collect()
+        }
     };
     let mut sections: Vec<(String, String)> = vec![
         ("Findings".into(), format!("### Findings\n\n{findings}\n")),
