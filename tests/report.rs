@@ -120,7 +120,10 @@ fn the_home_directory_user_and_host_are_not_in_the_report() {
         "home path leaked"
     );
     assert!(!text.contains("alice-canary"), "user name leaked");
-    assert!(text.contains("wss://gw.example/<user>"), "the value is shown, scrubbed");
+    assert!(
+        text.contains("wss://gw.example/<user>"),
+        "the value is shown, scrubbed"
+    );
 }
 
 #[test]
