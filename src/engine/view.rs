@@ -61,6 +61,7 @@ pub fn roots(m: &Model) -> Map<String, Value> {
     r.insert("token_sources".into(), list(m.token_sources.iter()));
     r.insert("services".into(), list(m.services.iter()));
     r.insert("files".into(), list(m.files.iter()));
+    r.insert("copies".into(), list(m.copies.iter()));
     let problems = m
         .problems
         .iter()

@@ -655,6 +655,7 @@ mod tests {
             },
             note: None,
             explained_by: Vec::new(),
+            actions: Vec::new(),
         }
     }
 
