@@ -42,8 +42,10 @@ fn pretty(row: Option<&sqlite_rows::Row>) -> String {
     match row {
         None => String::new(),
         Some(r) => {
-            let mut s = serde_json::to_string_pretty(&Value::Object(sqlite_rows::to_object(r)))
-                .unwrap_or_default();
+            let mut s = serde_json::to_string_pretty(&Value::Object(
+                crate::load::sqlite::record_of(r.iter(), &mut Vec::new()),
+            ))
+            .unwrap_or_default();
             s.push('\n');
             s
         }

@@ -41,17 +41,15 @@ pub fn judge(e: &Entry) -> Result<Verdict, String> {
     if same(&live, &e.original) {
         return Ok(Verdict::Unchanged);
     }
-    // An interrupted step may have left the intended state without recording it.
-    let intended = match e.op {
-        Op::Write | Op::Chmod => {
-            live.is_some() && (e.replacement.is_none() || same(&live, &e.replacement))
-        }
-        Op::Move => live.is_none(),
-    };
+    // A finished step must have left exactly its recorded result; an interrupted one may have
+    // left the intended state without recording it.
     let intended = if e.done {
         same(&live, &e.replacement)
     } else {
-        intended
+        match e.op {
+            Op::Write | Op::Chmod => live.is_some(),
+            Op::Move => live.is_none(),
+        }
     };
     if intended {
         return Ok(Verdict::Restore);

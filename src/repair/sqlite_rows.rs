@@ -3,7 +3,7 @@
 //! so one repair works on either store.
 
 use crate::load::sqlite::camel;
-use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::types::ToSqlOutput;
 use rusqlite::{Connection, ToSql};
 use serde_json::{Map, Value};
 
@@ -93,36 +93,23 @@ pub fn read(conn: &Connection, table: &TableSpec, key: &[Value]) -> Result<Optio
     };
     let mut out = Row::new();
     for (i, c) in cols.iter().enumerate() {
-        let v = match row.get_ref(i).map_err(|e| e.to_string())? {
-            ValueRef::Null => Value::Null,
-            ValueRef::Integer(n) => Value::from(n),
-            ValueRef::Real(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
-            ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
-            ValueRef::Blob(_) => return Err(format!("{}.{c} holds a blob", table.name)),
-        };
+        let v = crate::load::sqlite::sql_value(row.get_ref(i).map_err(|e| e.to_string())?)
+            .ok_or_else(|| format!("{}.{c} holds a blob", table.name))?;
         out.insert(c.clone(), v);
     }
     Ok(Some(out))
 }
 
-/// The record in OpenClaw's JSON field names (`*_json` columns parsed).
-pub fn to_object(row: &Row) -> Map<String, Value> {
-    let mut obj = Map::new();
-    for (col, v) in row {
-        match col.strip_suffix("_json") {
-            Some(base) => {
-                let parsed = match v {
-                    Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| v.clone()),
-                    other => other.clone(),
-                };
-                obj.insert(camel(base), parsed);
-            }
-            None => {
-                obj.insert(camel(col), v.clone());
-            }
-        }
+/// The record in OpenClaw's JSON field names, exactly as the loader builds it. A `*_json`
+/// column that does not parse is refused: written back, it would become NULL.
+pub fn to_object(row: &Row) -> Result<Map<String, Value>, String> {
+    let mut defects = Vec::new();
+    let obj = crate::load::sqlite::record_of(row.iter(), &mut defects);
+    if defects.is_empty() {
+        Ok(obj)
+    } else {
+        Err(format!("the row is not edited: {}", defects.join("; ")))
     }
-    obj
 }
 
 /// The row for a record: every column of the table from the record's field (absent = NULL),
@@ -224,7 +211,7 @@ mod tests {
     fn a_row_round_trips_through_the_record_shape() {
         let c = db();
         let row = read(&c, &PAIRED, &[json!("d1")]).unwrap().unwrap();
-        let obj = to_object(&row);
+        let obj = to_object(&row).unwrap();
         assert_eq!(obj["deviceId"], json!("d1"));
         assert_eq!(obj["scopes"], json!(["operator.read"]));
         assert_eq!(obj["tokens"]["operator"]["token"], json!("t"));
@@ -235,7 +222,7 @@ mod tests {
     #[test]
     fn updates_and_deletes_touch_exactly_one_row() {
         let c = db();
-        let mut obj = to_object(&read(&c, &PAIRED, &[json!("d1")]).unwrap().unwrap());
+        let mut obj = to_object(&read(&c, &PAIRED, &[json!("d1")]).unwrap().unwrap()).unwrap();
         obj["scopes"] = json!(["operator.read", "operator.write"]);
         let row = from_object(&obj, &columns(&c, &PAIRED).unwrap());
         write(&c, &PAIRED, &[json!("d1")], Some(&row)).unwrap();
@@ -248,5 +235,14 @@ mod tests {
         assert!(write(&c, &PAIRED, &[json!("nope")], None).is_err());
         write(&c, &PAIRED, &[json!("d1")], None).unwrap();
         assert!(read(&c, &PAIRED, &[json!("d1")]).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_row_with_a_broken_json_column_is_not_edited() {
+        let c = db();
+        c.execute_batch("UPDATE device_pairing_paired SET tokens_json = '{oops'")
+            .unwrap();
+        let row = read(&c, &PAIRED, &[json!("d1")]).unwrap().unwrap();
+        assert!(to_object(&row).unwrap_err().contains("tokens_json"));
     }
 }

@@ -301,11 +301,11 @@ impl Workspace {
                 let spec = table.sqlite();
                 let id = (spec, key_strings(key));
                 if let Some((_, after)) = self.edits.sqlite.rows.get(&id) {
-                    return Ok(after.as_ref().map(sqlite_rows::to_object));
+                    return after.as_ref().map(sqlite_rows::to_object).transpose();
                 }
                 let conn = self.conn()?;
                 let row = sqlite_rows::read(conn, &spec, &key.sql())?;
-                Ok(row.map(|r| sqlite_rows::to_object(&r)))
+                row.map(|r| sqlite_rows::to_object(&r)).transpose()
             }
         }
     }
