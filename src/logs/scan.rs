@@ -7,17 +7,14 @@ use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use jiff::Timestamp;
 use serde::{Serialize, Serializer};
 
 use super::event::{Event, EventKind, Side, serialize_opt_timestamp};
-use super::parse::{
-    ClientVersionSeen, LineParser, PREFILTER_LITERALS, extract_time, parse_timestamp,
-};
+use super::parse::{ClientVersionSeen, LineParser, extract_time, parse_timestamp};
+use super::prefilter::{Prefilter, prefilter};
 
 /// Options for [`scan`](super::scan).
 #[derive(Clone, Copy)]
@@ -299,21 +296,6 @@ impl LogSummary {
     pub fn errors(&self) -> impl Iterator<Item = &FileSummary> {
         self.files.iter().filter(|f| f.error.is_some())
     }
-}
-
-// ---------------------------------------------------------------------------
-// Prefilter
-// ---------------------------------------------------------------------------
-
-fn prefilter() -> &'static AhoCorasick {
-    static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| {
-        AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostFirst)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(PREFILTER_LITERALS)
-            .expect("prefilter literals are valid")
-    })
 }
 
 /// Counts `\n` bytes; written so the compiler vectorises it.
@@ -716,12 +698,12 @@ impl<'o, 'a> FileScan<'o, 'a> {
     }
 
     /// A single line outside a region (last line, head of an over-long line).
-    fn one_line(&mut self, ac: &AhoCorasick, line: &[u8]) {
+    fn one_line(&mut self, ac: &Prefilter, line: &[u8]) {
         self.one_line_at(ac, line, true);
     }
 
     /// `is_last`: nothing later has been read yet (so its time is the file's last so far).
-    fn one_line_at(&mut self, ac: &AhoCorasick, line: &[u8], is_last: bool) {
+    fn one_line_at(&mut self, ac: &Prefilter, line: &[u8], is_last: bool) {
         let line = trim_cr(line);
         self.probe_time(line, is_last);
         if ac.is_match(line) {
@@ -731,7 +713,7 @@ impl<'o, 'a> FileScan<'o, 'a> {
 
     /// `region` holds complete lines only (ends with `\n`). Lines longer than
     /// `max_line_len` inside it are cut like the ones that span reads.
-    fn region(&mut self, ac: &AhoCorasick, region: &[u8]) {
+    fn region(&mut self, ac: &Prefilter, region: &[u8]) {
         self.probe_region_times(region);
         let max_line = self.opts.max_line_len.max(1);
         // find over-long lines: jump from the last newline of each window
@@ -758,16 +740,15 @@ impl<'o, 'a> FileScan<'o, 'a> {
     }
 
     /// Complete lines (ends with `\n` or is empty), none over-long.
-    fn lines(&mut self, ac: &AhoCorasick, region: &[u8]) {
+    fn lines(&mut self, ac: &Prefilter, region: &[u8]) {
         let mut pos = 0usize;
         let mut counted = 0usize;
         while pos < region.len() {
-            let Some(m) = ac.find(Input::new(region).span(pos..region.len())) else {
+            let Some(m) = ac.find_from(region, pos) else {
                 break;
             };
-            let ls = memchr::memrchr(b'\n', &region[pos..m.start()]).map_or(pos, |p| pos + p + 1);
-            let le =
-                memchr::memchr(b'\n', &region[m.start()..]).map_or(region.len(), |p| m.start() + p);
+            let ls = memchr::memrchr(b'\n', &region[pos..m]).map_or(pos, |p| pos + p + 1);
+            let le = memchr::memchr(b'\n', &region[m..]).map_or(region.len(), |p| m + p);
             self.line_no += count_newlines(&region[counted..ls]);
             counted = ls;
             let line = trim_cr(&region[ls..le]);
