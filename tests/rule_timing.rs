@@ -1,5 +1,6 @@
 //! Ignored profiling aid: evaluation time per rule on a big state.
 //! `CLAW_TIMING_STATE=/path/to/state cargo test --release --test rule_timing -- --ignored --nocapture`
+//! (`CLAW_TIMING_LOG=/path/to/log` also reads that log).
 use claw_doctor::rules::RuleSet;
 #[test]
 #[ignore]
@@ -15,8 +16,11 @@ fn per_rule_time() {
             config: None,
         },
         logs: claw_doctor::load::LogOptions {
-            enabled: false,
-            files: vec![],
+            enabled: std::env::var_os("CLAW_TIMING_LOG").is_some(),
+            files: std::env::var_os("CLAW_TIMING_LOG")
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             dirs: vec![],
         },
         now_ms: 1_795_259_460_000,
@@ -26,17 +30,17 @@ fn per_rule_time() {
     let model = claw_doctor::load::load(&opts, &env).unwrap();
     println!("load {:?}", t.elapsed());
     let all = RuleSet::builtin().unwrap();
-    for r in &all.rules {
-        let one = RuleSet {
-            rules: vec![r.clone()],
-        };
-        let t = std::time::Instant::now();
-        let out = claw_doctor::engine::run(&one, &model);
-        println!(
-            "{:>10.1?} {} ({} findings)",
-            t.elapsed(),
-            r.id,
-            out.findings.len()
-        );
+    let mut times = Vec::new();
+    let t = std::time::Instant::now();
+    let out =
+        claw_doctor::engine::run_observed(&all, &model, &mut |r, d| times.push((d, r.id.clone())));
+    println!(
+        "all rules {:?} ({} findings)",
+        t.elapsed(),
+        out.findings.len()
+    );
+    times.sort();
+    for (d, id) in times {
+        println!("{d:>10.1?} {id}");
     }
 }

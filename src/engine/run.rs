@@ -1,7 +1,6 @@
 //! Runs a rule set over a model and builds the findings.
 
-use super::eval::{Ctx, EvalError, Scope, as_items, eval, truth};
-use super::view;
+use super::eval::{Ctx, EvalError, Let, Scope, as_items, eval, truth};
 use crate::findings::{Evidence, EvidenceItem, Finding, FixOut};
 use crate::model::Model;
 use crate::rules::{EvidenceKind, Rule, RuleSet};
@@ -33,7 +32,16 @@ pub struct Outcome {
 }
 
 pub fn run(rules: &RuleSet, model: &Model) -> Outcome {
-    let ctx = Ctx::new(model, view::roots(model), model.version.effective.clone());
+    run_observed(rules, model, &mut |_, _| {})
+}
+
+/// `run`, telling `observe` how long each rule that ran took (a profiling aid).
+pub fn run_observed(
+    rules: &RuleSet,
+    model: &Model,
+    observe: &mut dyn FnMut(&Rule, std::time::Duration),
+) -> Outcome {
+    let ctx = Ctx::of_model(model, model.version.effective.clone());
     let mut out = Outcome::default();
     for rule in &rules.rules {
         if !rule.eras.contains(&model.era.era) {
@@ -56,6 +64,7 @@ pub fn run(rules: &RuleSet, model: &Model) -> Outcome {
             builtin: rule.builtin,
             message: format!("`{key}`: {}", e.message),
         };
+        let started = std::time::Instant::now();
         match evaluate(rule, &ctx) {
             Ok((mut found, failed)) => {
                 out.findings.append(&mut found);
@@ -63,9 +72,11 @@ pub fn run(rules: &RuleSet, model: &Model) -> Outcome {
             }
             Err(e) => out.failures.push(failure(e)),
         }
+        ctx.cache.end_rule();
+        observe(rule, started.elapsed());
     }
     link(rules, &mut out.findings);
-    out.findings.sort_by_key(Finding::sort_key);
+    out.findings.sort_by_cached_key(Finding::sort_key);
     out
 }
 
@@ -114,10 +125,11 @@ fn item(rule: &Rule, ctx: &Ctx, scope: &Scope) -> Result<Option<Finding>, Failed
                 Ok(None)
             };
         };
-        // A `let` that reads no local (e.g. the devices able to approve anything) is the same
-        // for every item of the `for`: computed once per scan.
-        let value = crate::engine::eval::eval_once(e, ctx, scope).map_err(at("let"))?;
-        bind(rest, rule, ctx, &scope.with(name, &value))
+        // A `let` that reads no per-item local (e.g. the devices able to approve anything) is
+        // the same for every item of the `for`: computed once per rule.
+        let value = Let::new(e, *scope);
+        let constant = crate::engine::eval::constant(e, scope);
+        bind(rest, rule, ctx, &scope.with_let(name, &value, constant))
     }
     bind(&rule.lets, rule, ctx, scope)
 }
@@ -247,25 +259,28 @@ fn evidence_items(label: &str, kind: EvidenceKind, v: Value, out: &mut Vec<Evide
 /// Fills `explained_by`: a finding lists the findings of the rules its rule names that are
 /// about the same device, or about no device in particular.
 fn link(rules: &RuleSet, findings: &mut [Finding]) {
-    let index: Vec<(String, Option<String>)> = findings
-        .iter()
-        .map(|f| (f.check_id.clone(), f.device_id().map(str::to_string)))
-        .collect();
+    use std::collections::{HashMap, HashSet};
+    // rule id -> (has a finding about no device, the devices it has findings about)
+    let mut by_rule: HashMap<String, (bool, HashSet<String>)> = HashMap::new();
+    for f in findings.iter() {
+        let e = by_rule.entry(f.check_id.clone()).or_default();
+        match f.device_id() {
+            None => e.0 = true,
+            Some(d) => {
+                e.1.insert(d.to_string());
+            }
+        }
+    }
     for f in findings.iter_mut() {
         let Some(rule) = rules.get(&f.check_id) else {
             continue;
         };
         let mine = f.device_id().map(str::to_string);
         for wanted in &rule.explained_by {
-            let hit = index.iter().any(|(id, dev)| {
-                id == wanted
-                    && match (&mine, dev) {
-                        // A finding about no device in particular (token drift, a deadlock)
-                        // explains any; one about a device explains only that device's.
-                        (_, None) => true,
-                        (Some(a), Some(b)) => a == b,
-                        (None, Some(_)) => false,
-                    }
+            // A finding about no device in particular (token drift, a deadlock) explains any;
+            // one about a device explains only that device's.
+            let hit = by_rule.get(wanted).is_some_and(|(any, devices)| {
+                *any || mine.as_ref().is_some_and(|m| devices.contains(m))
             });
             if hit && !f.explained_by.contains(wanted) {
                 f.explained_by.push(wanted.clone());
