@@ -27,10 +27,18 @@ pub(super) fn sgr_len(b: &[u8]) -> Option<usize> {
 }
 
 pub(super) fn strip(s: &str) -> Cow<'_, str> {
-    let suspicious = s.bytes().any(|b| {
+    // Every bad char starts with one of these bytes (each an ASCII byte or a UTF-8 lead byte,
+    // so a char boundary); text full of `…` (e2 80 a6) is only decoded where they occur.
+    let suspicious = |b: u8| {
         (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f || b == 0xc2 || b == 0xd8 || b == 0xe2
+    };
+    let any_bad = s.bytes().enumerate().any(|(i, b)| {
+        suspicious(b)
+            && s.get(i..)
+                .and_then(|rest| rest.chars().next())
+                .is_some_and(bad_char)
     });
-    if !suspicious || !s.chars().any(bad_char) {
+    if !any_bad {
         return Cow::Borrowed(s);
     }
     let bytes = s.as_bytes();
