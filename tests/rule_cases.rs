@@ -230,6 +230,7 @@ fn load_model(sb: &Sandbox, case: Option<&Case>) -> claw_doctor::model::Model {
             } else {
                 Vec::new()
             },
+            progress: None,
         },
         now_ms: now.parse::<jiff::Timestamp>().unwrap().as_millisecond(),
         openclaw_version: case

@@ -22,6 +22,7 @@ fn per_rule_time() {
                 .map(Into::into)
                 .collect(),
             dirs: vec![],
+            progress: None,
         },
         now_ms: 1_795_259_460_000,
         openclaw_version: None,

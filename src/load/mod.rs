@@ -28,6 +28,19 @@ pub struct LogOptions {
     pub enabled: bool,
     pub files: Vec<PathBuf>,
     pub dirs: Vec<PathBuf>,
+    /// Told `(bytes read, bytes in all files)` while the logs are scanned, and `(total,
+    /// total)` at the end.
+    pub progress: Option<ProgressHook>,
+}
+
+/// A progress callback (called from the scan's worker threads).
+#[derive(Clone)]
+pub struct ProgressHook(pub std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressHook")
+    }
 }
 
 #[derive(Debug, Clone, Default)]

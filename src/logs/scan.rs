@@ -107,6 +107,7 @@ pub struct FileSummary {
     pub path: PathBuf,
     /// Size from the file's metadata when it was opened.
     pub size: u64,
+    /// Bytes of log text scanned (decompressed, for a gzip file).
     pub bytes_read: u64,
     pub lines: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -878,10 +879,15 @@ fn scan_reader_into<R: Read>(
     fs.finish()
 }
 
-/// How one file is read: failed up front, or as line-aligned byte ranges.
+/// How one file is read: failed up front, or as line-aligned byte ranges (one range for a
+/// gzip file, which can only be read from its start).
 enum FilePlan {
     Failed(Box<FileSummary>),
-    Parts { size: u64, bounds: Vec<u64> },
+    Parts {
+        size: u64,
+        bounds: Vec<u64>,
+        gzip: bool,
+    },
 }
 
 /// A byte range of a file, starting at a line start.
@@ -891,6 +897,39 @@ struct Part {
     part: usize,
     start: u64,
     end: u64,
+    gzip: bool,
+}
+
+/// Whether the file starts with the gzip magic bytes (rotated logs are often `*.log.gz`;
+/// the content decides, not the name).
+fn is_gzip(file: &mut File) -> std::io::Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        match file.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    file.seek(SeekFrom::Start(0))?;
+    Ok(got == 2 && magic == [0x1f, 0x8b])
+}
+
+/// Reports the bytes read from the file (compressed ones for a gzip file) as progress.
+struct Counted<'p, R> {
+    inner: R,
+    progress: &'p dyn Fn(u64),
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.progress)(n as u64);
+        Ok(n)
+    }
 }
 
 /// First line start at or after `nominal` (the byte after the first `\n` at or after `nominal - 1`).
@@ -946,8 +985,20 @@ fn plan_file(index: usize, path: &Path, opts: &ScanOptions<'_>, threads: usize) 
         return FilePlan::Failed(Box::new(failed(index, path, ScanError::NotRegularFile)));
     }
     let size = meta.len();
+    let gzip = match is_gzip(&mut file) {
+        Ok(g) => g,
+        Err(e) => {
+            let err = ScanError::Read {
+                offset: 0,
+                source: e,
+            };
+            return FilePlan::Failed(Box::new(failed(index, path, err)));
+        }
+    };
     let min = opts.split_min_bytes.max(1) as u64;
-    let k = if threads > 1 && size >= 2 * min {
+    let k = if gzip {
+        1
+    } else if threads > 1 && size >= 2 * min {
         ((size / min) as usize).clamp(1, threads)
     } else {
         1
@@ -961,7 +1012,7 @@ fn plan_file(index: usize, path: &Path, opts: &ScanOptions<'_>, threads: usize) 
         }
     }
     bounds.push(size);
-    FilePlan::Parts { size, bounds }
+    FilePlan::Parts { size, bounds, gzip }
 }
 
 fn scan_part(
@@ -989,8 +1040,17 @@ fn scan_part(
         };
         return (failed(part.file, path, err), Aggregator::default());
     }
-    let reader = file.take(part.end - part.start);
-    scan_reader_into(reader, part.file, path, opts, progress)
+    let reader = Counted {
+        inner: file.take(part.end - part.start),
+        progress,
+    };
+    if part.gzip {
+        // several members (`cat a.gz b.gz`) are one stream, as gzip -d reads them
+        let text = flate2::read::MultiGzDecoder::new(reader);
+        scan_reader_into(text, part.file, path, opts, &|_| {})
+    } else {
+        scan_reader_into(reader, part.file, path, opts, &|_| {})
+    }
 }
 
 impl Aggregator {
@@ -1078,13 +1138,14 @@ pub fn scan(files: &[PathBuf], opts: &ScanOptions<'_>) -> LogSummary {
         .collect();
     let mut work: Vec<Part> = Vec::new();
     for (file, plan) in plans.iter().enumerate() {
-        if let FilePlan::Parts { bounds, .. } = plan {
+        if let FilePlan::Parts { bounds, gzip, .. } = plan {
             for (part, w) in bounds.windows(2).enumerate() {
                 work.push(Part {
                     file,
                     part,
                     start: w[0],
                     end: w[1],
+                    gzip: *gzip,
                 });
             }
         }
@@ -1613,6 +1674,55 @@ mod tests {
         assert!(s.groups.is_empty());
         let s = scan(&[], &ScanOptions::default());
         assert!(s.files.is_empty());
+    }
+
+    #[test]
+    fn gzip_log_gives_the_same_summary_as_plain() {
+        use std::io::Write;
+        let tmp = tempfile::tempdir().unwrap();
+        let text = joined(&sample_lines(), "\n");
+        let plain = tmp.path().join("gateway.log");
+        std::fs::write(&plain, &text).unwrap();
+        let gz = |name: &str, members: usize| {
+            let path = tmp.path().join(name);
+            let mut out = Vec::new();
+            // split across gzip members, as `cat a.gz b.gz` makes
+            for part in text.chunks(text.len().div_ceil(members)) {
+                let mut enc =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                enc.write_all(part).unwrap();
+                out.extend(enc.finish().unwrap());
+            }
+            std::fs::write(&path, out).unwrap();
+            path
+        };
+        let opts = ScanOptions {
+            chunk_size: 100,
+            split_min_bytes: 10,
+            ..ScanOptions::default()
+        };
+        let reference = scan(std::slice::from_ref(&plain), &opts);
+        check_sample(&reference);
+        for (name, members) in [("gateway.log.1.gz", 1), ("rotated.log", 3)] {
+            let path = gz(name, members);
+            let s = scan(std::slice::from_ref(&path), &opts);
+            check_sample(&s);
+            assert_eq!(s.files[0].bytes_read, text.len() as u64, "{name}");
+            assert_eq!(s.files[0].lines, reference.files[0].lines);
+            assert_eq!(s.totals, reference.totals);
+            assert_eq!(s.client_totals, reference.client_totals);
+            assert_eq!(evidence(&s), evidence(&reference), "{name}");
+            assert_eq!(s.first_time, reference.first_time);
+            assert_eq!(s.last_time, reference.last_time);
+            assert!(s.files[0].error.is_none());
+        }
+        // a broken gzip file is a read error, not a crash
+        let broken = tmp.path().join("broken.log.gz");
+        let mut bytes = std::fs::read(gz("x.gz", 1)).unwrap();
+        bytes.truncate(bytes.len() / 2);
+        std::fs::write(&broken, bytes).unwrap();
+        let s = scan(&[broken], &opts);
+        assert!(s.files[0].error.is_some());
     }
 
     #[test]
