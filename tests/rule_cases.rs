@@ -236,6 +236,7 @@ fn load_model(sb: &Sandbox, case: Option<&Case>) -> claw_doctor::model::Model {
         openclaw_version: case
             .and_then(|c| c.version.as_ref())
             .map(|v| v.parse().unwrap()),
+        no_state: false,
     };
     load(&opts, &env).unwrap()
 }

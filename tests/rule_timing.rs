@@ -26,6 +26,7 @@ fn per_rule_time() {
         },
         now_ms: 1_795_259_460_000,
         openclaw_version: None,
+        no_state: false,
     };
     let t = std::time::Instant::now();
     let model = claw_doctor::load::load(&opts, &env).unwrap();

@@ -61,6 +61,7 @@ pub fn load_options(g: &GlobalArgs) -> Result<LoadOptions, UsageError> {
         },
         now_ms: parse_now(g.now.as_deref())?,
         openclaw_version,
+        no_state: g.no_state,
     })
 }
 

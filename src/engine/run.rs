@@ -1,8 +1,8 @@
 //! Runs a rule set over a model and builds the findings.
 
 use super::eval::{Ctx, EvalError, Let, Scope, as_items, eval, truth};
-use crate::findings::{Evidence, EvidenceItem, Finding, FixOut};
-use crate::model::Model;
+use crate::findings::{Area, Evidence, EvidenceItem, Finding, FixOut};
+use crate::model::{Era, Model};
 use crate::rules::{EvidenceKind, Rule, RuleSet};
 use serde_json::{Map, Value, json};
 
@@ -44,7 +44,16 @@ pub fn run_observed(
     let ctx = Ctx::of_model(model, model.version.effective.clone());
     let mut out = Outcome::default();
     for rule in &rules.rules {
-        if !rule.eras.contains(&model.era.era) {
+        // Without a state only the rules about logs mean anything.
+        if model.era.era == Era::NotRead {
+            if rule.area != Area::Logs {
+                out.skipped.push((
+                    rule.id.clone(),
+                    "the state was not read (--no-state)".into(),
+                ));
+                continue;
+            }
+        } else if !rule.eras.contains(&model.era.era) {
             out.skipped.push((
                 rule.id.clone(),
                 format!("applies to other eras than {}", model.era.era.as_str()),

@@ -471,10 +471,14 @@ fn finding_block(w: &mut Writer, f: &Finding) {
     }
 }
 
-fn checks(w: &mut Writer, outcome: &Outcome) {
+/// `state_read`: false with `--no-state`, where only the log checks ran.
+fn checks(w: &mut Writer, outcome: &Outcome, state_read: bool) {
     w.out.push_str(&w.style.bold("Checks"));
     w.out.push('\n');
     for area in Area::ALL {
+        if !state_read && area != Area::Logs {
+            continue;
+        }
         let mine: Vec<&Finding> = outcome.findings.iter().filter(|f| f.area == area).collect();
         let lead = format!("{} ", area_mark(&mine, w.style));
         w.para(&lead, 4, 4, area.title(), as_is);
@@ -534,7 +538,7 @@ pub fn human(
     w.blank();
     state_summary(&mut w, state);
     w.blank();
-    checks(&mut w, outcome);
+    checks(&mut w, outcome, m.era.era != crate::model::Era::NotRead);
     footer(&mut w, outcome, rules_run);
     w.out
 }
