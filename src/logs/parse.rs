@@ -994,18 +994,19 @@ pub struct ParsedLine {
 pub const PREFILTER_LITERALS: &[&str] = &[
     // Few literals (Teddy slows down sharply past 16) whose first four bytes
     // are rare in ordinary gateway lines (every JSON line holds `openclaw`,
-    // `device`, `pair...`, `proto...`); `classify` does the real matching.
+    // `device`, `pair...`, `proto...`; `durationMs` makes `atio` common, `localhost`
+    // `loca`); `classify` does the real matching.
     "closed before connect", // 1008 closes (pairing, unauthorized, device identity)
     "security audit: device", // access / metadata upgrade audits
     "unauthorized",          // `unauthorized conn=`, `unauthorized: ...` closes and client errors
-    "required", // `pairing required`, `pairing-required`, `device identity required`, `proxy_attribution_required`
+    "quired", // `pairing required`, `pairing-required`, `device-required`, `proxy_attribution_required`, `...RequiredError`
     "approv", // `upgrade pending approval`, `auto-approved`, `approval denied`, `approve its own scope upgrade`
-    "headers detected", // `Proxy headers detected from untrusted address`
+    "Proxy headers", // `Proxy headers detected from untrusted address`
     "unattributable", // `observed unattributable proxy-shaped traffic`
-    "local Host", // `Loopback connection with non-local Host header`
+    "Host header", // `Loopback connection with non-local Host header`
     "dentity", // `device identity`, `DeviceIdentityMigrationRequiredError`
     "migration", // `device pairing store migration failed`, `startup migrations did not complete cleanly`
-    "ation denied device=", // `device token revocation|rotation denied device=.. reason=..`
+    "denied device=", // `device token revocation|rotation denied device=.. reason=..`
     "missing scope: ", // `res ✗ device.pair.approve .. errorMessage=missing scope: ..`, CLI errors
     "Legacy ",   // `Legacy pairing store(s) ...`, `Legacy device identity|auth ...`
     "webchat connected", // client versions
