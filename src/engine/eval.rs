@@ -302,6 +302,60 @@ pub fn eval<'a>(e: &'a Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Cow<'a, 
             }
             Ok(Cow::Owned(Value::Bool(!decide)))
         }
+        // `first`, `len`, `count` and `group_by` of a comprehension read its items where they
+        // are instead of copying them into a list first (log groups are kilobytes each);
+        // `first` stops at the first item.
+        Expr::Call(name, args, span)
+            if matches!(name.as_str(), "first" | "len" | "count" | "group_by")
+                && matches!(args.first(), Some(Expr::Comp { .. })) =>
+        {
+            let Expr::Comp {
+                body,
+                var,
+                iter,
+                cond,
+                ..
+            } = &args[0]
+            else {
+                unreachable!("matched above")
+            };
+            let list_value = eval(iter, ctx, scope)?;
+            let items = as_items(&list_value, || iter.span())?;
+            let positions = indexed(ctx, scope, iter, var, cond.as_deref())?;
+            let mut n: usize = 0;
+            let mut kept: Vec<Cow<Value>> = Vec::new();
+            for item in candidates(items, positions.as_deref()) {
+                let inner = scope.with(var, item);
+                if let Some(c) = cond
+                    && !truth(&*eval(c, ctx, &inner)?, || c.span())?
+                {
+                    continue;
+                }
+                match name.as_str() {
+                    "len" => n += 1,
+                    "count" => {
+                        if !matches!(*eval(body, ctx, &inner)?, Value::Null | Value::Bool(false)) {
+                            n += 1;
+                        }
+                    }
+                    "first" => return Ok(Cow::Owned(eval(body, ctx, &inner)?.into_owned())),
+                    _ => kept.push(eval(body, ctx, &inner)?),
+                }
+            }
+            match name.as_str() {
+                "len" | "count" => Ok(Cow::Owned(Value::from(n))),
+                "first" => Ok(Cow::Owned(Value::Null)),
+                _ => {
+                    let fields = args[1..]
+                        .iter()
+                        .map(|a| eval(a, ctx, scope))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    functions::group_by(kept, &fields)
+                        .map(Cow::Owned)
+                        .map_err(|m| EvalError::new(*span, m))
+                }
+            }
+        }
         // `choose` evaluates only the branch it takes, like any if/else.
         Expr::Call(name, args, _) if name == "choose" && args.len() == 3 => {
             let c = eval(&args[0], ctx, scope)?;
