@@ -25,11 +25,7 @@ pub fn run(g: &GlobalArgs, env: &Env) -> anyhow::Result<Status> {
     let sections = output::summary::sections(&model);
     let text = match g.format.unwrap_or(Format::Human) {
         Format::Json => {
-            let doc =
-                output::json::scan_document(&model, &outcome, severity(g.severity_min), rules_run);
-            let mut s = serde_json::to_string_pretty(&doc)?;
-            s.push('\n');
-            s
+            output::json::scan_document_text(&model, &outcome, severity(g.severity_min), rules_run)?
         }
         Format::Markdown => output::findings::markdown(&model, &sections, &outcome, rules_run),
         Format::Human => {
