@@ -386,6 +386,20 @@ fn control_characters_are_stripped_colour_is_kept() {
     assert!(!red("x\x1b[").contains('\x1b'));
     // A secret split by control bytes is rejoined first, then redacted.
     assert_gone(&red("token=ab\rcd1234"), "abcd1234");
+    // Long text is screened in blocks: a bad char anywhere, also across a block boundary,
+    // is still found, and harmless look-alikes (`…`, `é`) are kept.
+    for at in [0, 63, 64, 127, 1000] {
+        for bad in ["\u{202e}", "\u{9b}", "\r", "\u{61c}"] {
+            let text = format!(
+                "{}{bad}{}",
+                "…é".repeat(at / 5) + &"x".repeat(at % 5),
+                "y".repeat(70)
+            );
+            let out = red(&text);
+            assert!(!out.contains(bad), "{at} {bad:?}");
+            assert!(out.contains('…') || at < 5, "{at}");
+        }
+    }
 }
 
 #[test]
