@@ -13,20 +13,34 @@ use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 /// What an expression can see: the model, its JSON view and the facts' inputs.
 pub struct Ctx<'m> {
     pub model: &'m Model,
-    roots: Roots,
+    roots: Roots<'m>,
     pub version: Option<Version>,
     /// Query caches, built on first use (see `indexed` and `member_set`).
     pub cache: Cache,
 }
 
-enum Roots {
+enum Roots<'m> {
     Given(Map<String, Value>),
-    /// Built from the model on first use, one cell per `schema::ROOTS` entry.
-    Lazy(Vec<OnceCell<Value>>),
+    Model(&'m ModelRoots),
+}
+
+/// The model's view, one cell per `schema::ROOTS` entry, each built when a rule first reads
+/// it; shared by the threads that evaluate rules.
+pub struct ModelRoots {
+    cells: Vec<OnceLock<Value>>,
+}
+
+impl Default for ModelRoots {
+    fn default() -> Self {
+        ModelRoots {
+            cells: schema::ROOTS.iter().map(|_| OnceLock::new()).collect(),
+        }
+    }
 }
 
 impl<'m> Ctx<'m> {
@@ -40,11 +54,11 @@ impl<'m> Ctx<'m> {
         }
     }
 
-    /// A context whose roots are the model's view, each built when first read.
-    pub fn of_model(model: &'m Model, version: Option<Version>) -> Self {
+    /// A context whose roots are the model's view.
+    pub fn of_model(model: &'m Model, roots: &'m ModelRoots, version: Option<Version>) -> Self {
         Ctx {
             model,
-            roots: Roots::Lazy(schema::ROOTS.iter().map(|_| OnceCell::new()).collect()),
+            roots: Roots::Model(roots),
             version,
             cache: Cache::default(),
         }
@@ -53,9 +67,9 @@ impl<'m> Ctx<'m> {
     pub fn root(&self, name: &str) -> Option<&Value> {
         match &self.roots {
             Roots::Given(m) => m.get(name),
-            Roots::Lazy(cells) => {
+            Roots::Model(r) => {
                 let i = schema::ROOTS.iter().position(|(n, ..)| *n == name)?;
-                Some(cells[i].get_or_init(|| view::root(self.model, name).unwrap_or(Value::Null)))
+                Some(r.cells[i].get_or_init(|| view::root(self.model, name).unwrap_or(Value::Null)))
             }
         }
     }
@@ -76,6 +90,8 @@ pub struct Cache {
     sets: RefCell<HashMap<usize, Option<Rc<HashSet<String>>>>>,
     /// A closed expression bound by a `let` -> its value.
     values: RefCell<HashMap<usize, Rc<Value>>>,
+    /// An expression -> whether it is the same for every item (`constant`).
+    closed: RefCell<HashMap<usize, bool>>,
 }
 
 impl Cache {
@@ -84,6 +100,7 @@ impl Cache {
     pub fn end_rule(&self) {
         self.sets.borrow_mut().clear();
         self.values.borrow_mut().clear();
+        self.closed.borrow_mut().clear();
     }
 }
 
@@ -110,7 +127,7 @@ pub fn eval_once<'a>(
     ctx: &'a Ctx,
     scope: &Scope<'a>,
 ) -> Result<Shared<'a>, EvalError> {
-    if matches!(e, Expr::Lit(..) | Expr::Var(..)) || !closed(e, &mut Vec::new(), scope) {
+    if matches!(e, Expr::Lit(..) | Expr::Var(..)) || !constant(e, ctx, scope) {
         return eval(e, ctx, scope).map(Shared::Fresh);
     }
     let key = e as *const Expr as usize;
@@ -421,7 +438,7 @@ pub fn eval<'a>(e: &'a Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Cow<'a, 
         // `let`): a hash set built once per rule instead of a scan of L per item.
         Expr::Cmp(op @ (CmpOp::In | CmpOp::NotIn), a, b)
             if matches!(**b, Expr::Comp { .. } | Expr::Var(..) | Expr::Call(..))
-                && closed(b, &mut Vec::new(), scope) =>
+                && constant(b, ctx, scope) =>
         {
             let l = eval(a, ctx, scope)?;
             match member_set(ctx, scope, b)? {
@@ -484,9 +501,17 @@ fn is_scalar(v: &Value) -> bool {
     !matches!(v, Value::Array(_) | Value::Object(_))
 }
 
-/// Whether `e` has the same value for every item of a rule's `for` (see `closed`).
-pub fn constant(e: &Expr, scope: &Scope) -> bool {
-    closed(e, &mut Vec::new(), scope)
+/// Whether `e` has the same value for every item of a rule's `for` (see `closed`). An
+/// expression sits in one place of its rule, with the same kinds of bindings around it for
+/// every item, so the answer is remembered per rule.
+pub fn constant(e: &Expr, ctx: &Ctx, scope: &Scope) -> bool {
+    let key = e as *const Expr as usize;
+    if let Some(&c) = ctx.cache.closed.borrow().get(&key) {
+        return c;
+    }
+    let c = closed(e, &mut Vec::new(), scope);
+    ctx.cache.closed.borrow_mut().insert(key, c);
+    c
 }
 
 /// Whether `e` reads no local variable of `scope` that varies per item (so its value is the

@@ -1,10 +1,11 @@
 //! Runs a rule set over a model and builds the findings.
 
-use super::eval::{Ctx, EvalError, Let, Scope, as_items, eval, truth};
+use super::eval::{Ctx, EvalError, Let, ModelRoots, Scope, as_items, eval, truth};
 use crate::findings::{Area, Evidence, EvidenceItem, Finding, FixOut};
 use crate::model::{Era, Model};
 use crate::rules::{EvidenceKind, Rule, RuleSet};
 use serde_json::{Map, Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Log groups shown per evidence entry; the rest are counted in the finding's message.
 const MAX_LOG_GROUPS: usize = 5;
@@ -41,8 +42,9 @@ pub fn run_observed(
     model: &Model,
     observe: &mut dyn FnMut(&Rule, std::time::Duration),
 ) -> Outcome {
-    let ctx = Ctx::of_model(model, model.version.effective.clone());
+    let version = model.version.effective.clone();
     let mut out = Outcome::default();
+    let mut todo: Vec<&Rule> = Vec::new();
     for rule in &rules.rules {
         // Without a state only the rules about logs mean anything.
         if model.era.era == Era::NotRead {
@@ -60,33 +62,80 @@ pub fn run_observed(
             ));
             continue;
         }
-        if let (Some(req), Some(v)) = (&rule.versions, &ctx.version)
+        if let (Some(req), Some(v)) = (&rule.versions, &version)
             && !req.matches(v)
         {
             out.skipped
                 .push((rule.id.clone(), format!("OpenClaw {v} is outside {req}")));
             continue;
         }
+        todo.push(rule);
+    }
+    for (rule, result, took) in evaluate_all(&todo, model) {
         let failure = |(key, e): Failed| RuleFailure {
             check_id: rule.id.clone(),
             source: rule.source.clone(),
             builtin: rule.builtin,
             message: format!("`{key}`: {}", e.message),
         };
-        let started = std::time::Instant::now();
-        match evaluate(rule, &ctx) {
+        match result {
             Ok((mut found, failed)) => {
                 out.findings.append(&mut found);
                 out.failures.extend(failed.into_iter().map(failure));
             }
             Err(e) => out.failures.push(failure(e)),
         }
-        ctx.cache.end_rule();
-        observe(rule, started.elapsed());
+        observe(rule, took);
     }
     link(rules, &mut out.findings);
     out.findings.sort_by_cached_key(Finding::sort_key);
     out
+}
+
+type Evaluated = Result<(Vec<Finding>, Vec<Failed>), Failed>;
+
+/// Evaluates the rules on as many threads as there are cores (rules are independent: each
+/// thread has its own caches, the model's view is built once and shared), and returns the
+/// results in rule order, so the outcome does not depend on the scheduling.
+fn evaluate_all<'r>(
+    rules: &[&'r Rule],
+    model: &Model,
+) -> Vec<(&'r Rule, Evaluated, std::time::Duration)> {
+    let roots = ModelRoots::default();
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let ctx = Ctx::of_model(model, &roots, model.version.effective.clone());
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&rule) = rules.get(i) else {
+                break;
+            };
+            let started = std::time::Instant::now();
+            let result = evaluate(rule, &ctx);
+            ctx.cache.end_rule();
+            done.push((i, result, started.elapsed()));
+        }
+        done
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(rules.len());
+    let mut all: Vec<(usize, Evaluated, std::time::Duration)> = if threads <= 1 {
+        worker()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads).map(|_| s.spawn(worker)).collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    };
+    all.sort_by_key(|r| r.0);
+    all.into_iter()
+        .map(|(i, result, took)| (rules[i], result, took))
+        .collect()
 }
 
 type Failed = (&'static str, EvalError);
@@ -137,7 +186,7 @@ fn item(rule: &Rule, ctx: &Ctx, scope: &Scope) -> Result<Option<Finding>, Failed
         // A `let` that reads no per-item local (e.g. the devices able to approve anything) is
         // the same for every item of the `for`: computed once per rule.
         let value = Let::new(e, *scope);
-        let constant = crate::engine::eval::constant(e, scope);
+        let constant = crate::engine::eval::constant(e, ctx, scope);
         bind(rest, rule, ctx, &scope.with_let(name, &value, constant))
     }
     bind(&rule.lets, rule, ctx, scope)
