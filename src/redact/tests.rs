@@ -526,3 +526,22 @@ fn cost_of_apply_on_one_megabyte() {
         println!("    {name}: {:?}", t.elapsed() / n);
     }
 }
+
+#[test]
+fn large_texts_give_the_same_hits_on_two_threads() {
+    let mut r = Redactor::default();
+    r.register_kind(&Secret::new("known-secret-value-1234"), "token");
+    let token = "Q".repeat(43);
+    let text = format!(
+        "{}known-secret-value-1234 and \"token\": \"{token}\" and known-secret-val…\n",
+        "ordinary line\n".repeat(1000)
+    );
+    let seq = r.spans(&text, false);
+    assert!(seq.len() >= 3, "{seq:?}");
+    assert_eq!(r.spans(&text, true), seq);
+    let big = text.repeat(PARALLEL_BYTES / text.len() + 1);
+    let out = r.apply(&big);
+    assert_gone(&out, "known-secret-value-1234");
+    assert_gone(&out, &token);
+    assert!(!out.contains("known-secret-val…"), "a cut-off secret too");
+}
