@@ -92,6 +92,9 @@ pub fn run_observed(
     out
 }
 
+/// Paired devices plus pending requests from which rules run on several threads.
+const PARALLEL_RECORDS: usize = 2000;
+
 type Evaluated = Result<(Vec<Finding>, Vec<Failed>), Failed>;
 
 /// Evaluates the rules on as many threads as there are cores (rules are independent: each
@@ -118,9 +121,16 @@ fn evaluate_all<'r>(
         }
         done
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(rules.len());
+    // Per-record rules are what cost; with a few hundred records a second thread (its own
+    // caches and allocator arena) costs more memory than it saves time.
+    let records = model.devices.len() + model.pending.len();
+    let threads = if records < PARALLEL_RECORDS {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(rules.len())
+    };
     let mut all: Vec<(usize, Evaluated, std::time::Duration)> = if threads <= 1 {
         worker()
     } else {
@@ -132,6 +142,10 @@ fn evaluate_all<'r>(
                 .collect()
         })
     };
+    if threads > 1 {
+        // a large view: freed off the way (see `commands::scan`)
+        std::thread::spawn(move || drop(roots));
+    }
     all.sort_by_key(|r| r.0);
     all.into_iter()
         .map(|(i, result, took)| (rules[i], result, took))
