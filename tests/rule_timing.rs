@@ -1,6 +1,6 @@
 //! Ignored profiling aid: evaluation time per rule on a big state.
 //! `CLAW_TIMING_STATE=/path/to/state cargo test --release --test rule_timing -- --ignored --nocapture`
-//! (`CLAW_TIMING_LOG=/path/to/log` also reads that log).
+//! (`CLAW_TIMING_LOG=/path/to/log` also reads that log, `CLAW_TIMING_RULE=id` runs one rule).
 use claw_doctor::rules::RuleSet;
 #[test]
 #[ignore]
@@ -31,7 +31,11 @@ fn per_rule_time() {
     let t = std::time::Instant::now();
     let model = claw_doctor::load::load(&opts, &env).unwrap();
     println!("load {:?}", t.elapsed());
-    let all = RuleSet::builtin().unwrap();
+    let mut all = RuleSet::builtin().unwrap();
+    // `CLAW_TIMING_RULE=id`: only that rule (to profile it)
+    if let Ok(id) = std::env::var("CLAW_TIMING_RULE") {
+        all.rules.retain(|r| r.id == id);
+    }
     let mut times = Vec::new();
     let t = std::time::Instant::now();
     let out =
