@@ -133,6 +133,9 @@ pub struct FixArgs {
     /// Also apply unsafe fixes: direct edits of the pairing store (scopes, tokens, records)
     #[arg(long)]
     pub break_glass: bool,
+    /// Only fix the findings of this rule (repeatable), e.g. --only missing-operator-write
+    #[arg(long, value_name = "CHECK_ID")]
+    pub only: Vec<String>,
 }
 
 #[derive(Debug, Args)]

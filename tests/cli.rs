@@ -87,25 +87,6 @@ fn bad_arguments_exit_2() {
 }
 
 #[test]
-fn unfinished_commands_say_so_and_exit_2() {
-    let tmp = tempfile::tempdir().unwrap();
-    for args in [vec!["fix", "--dry-run"], vec!["restore-backup", "--list"]] {
-        let out = bin()
-            .args(&args)
-            .arg("--state-dir")
-            .arg(tmp.path())
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(
-            stderr(&out).contains("not available yet"),
-            "{args:?}: {}",
-            stderr(&out)
-        );
-    }
-}
-
-#[test]
 fn empty_state_dir_scans_clean() {
     let tmp = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();

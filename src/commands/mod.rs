@@ -1,6 +1,8 @@
 //! One module per subcommand; each returns the exit status.
 
+pub mod fix;
 pub mod report;
+pub mod restore;
 pub mod rules;
 pub mod scan;
 

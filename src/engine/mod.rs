@@ -67,6 +67,7 @@ pub(crate) mod testing {
             services: Vec::new(),
             logs: LogsInfo::default(),
             runtime: GatewayRuntime::default(),
+            copies: Vec::new(),
             problems: Vec::new(),
         }
     }

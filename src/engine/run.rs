@@ -255,7 +255,32 @@ fn finding(rule: &Rule, ctx: &Ctx, scope: &Scope) -> Result<Finding, Failed> {
         },
         note,
         explained_by: Vec::new(),
+        actions: actions(rule, ctx, scope)?,
     })
+}
+
+/// The rule's repair actions whose `when` holds, with their arguments evaluated.
+fn actions(
+    rule: &Rule,
+    ctx: &Ctx,
+    scope: &Scope,
+) -> Result<Vec<crate::repair::actions::ActionCall>, Failed> {
+    let mut out = Vec::new();
+    for a in &rule.actions {
+        if let Some(w) = &a.when {
+            let v = eval(w, ctx, scope).map_err(at("fix.actions"))?;
+            if !truth(&v, || w.span()).map_err(at("fix.actions"))? {
+                continue;
+            }
+        }
+        let mut args = Map::new();
+        for (name, e) in &a.args {
+            let v = eval(e, ctx, scope).map_err(at("fix.actions"))?;
+            args.insert(name.clone(), v.into_owned());
+        }
+        out.push(crate::repair::actions::ActionCall { name: a.name, args });
+    }
+    Ok(out)
 }
 
 fn evidence_items(label: &str, kind: EvidenceKind, v: Value, out: &mut Vec<Evidence>) {

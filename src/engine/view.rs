@@ -59,6 +59,7 @@ pub fn root(m: &Model, name: &str) -> Option<Value> {
         "token_sources" => list(m.token_sources.iter()),
         "services" => list(m.services.iter()),
         "files" => list(m.files.iter()),
+        "copies" => list(m.copies.iter()),
         "problems" => list(
             m.problems
                 .iter()

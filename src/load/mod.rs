@@ -3,6 +3,7 @@
 //! there is nothing to examine (no state dir), which the CLI reports with exit code 2.
 
 pub mod config;
+pub mod copies;
 pub mod era;
 pub mod fields;
 pub mod fsread;
@@ -218,6 +219,14 @@ pub fn load(opts: &LoadOptions, env: &Env) -> Result<Model, LoadError> {
         .map(|h| discover::other_state_dirs(&h.path, &state))
         .unwrap_or_default();
 
+    let config_rel = found
+        .config
+        .path
+        .strip_prefix(&state)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| found.config.path.to_string_lossy().into_owned());
+    let copies = copies::find(&state, &config_rel);
+
     Ok(Model {
         source: StateSource {
             home: found.home,
@@ -241,6 +250,7 @@ pub fn load(opts: &LoadOptions, env: &Env) -> Result<Model, LoadError> {
         services: srcs.services,
         logs,
         runtime: gateway_runtime,
+        copies,
         problems,
     })
 }
@@ -296,6 +306,7 @@ fn logs_only(opts: &LoadOptions, found: discover::Discovery, env: &Env) -> Model
         services: Vec::new(),
         logs,
         runtime: Default::default(),
+        copies: Vec::new(),
         problems: Vec::new(),
         source: StateSource {
             home: found.home,

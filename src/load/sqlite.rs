@@ -101,7 +101,25 @@ fn open_copy(path: &Path) -> Result<(Connection, tempfile::TempDir), String> {
     Ok((conn, dir))
 }
 
-fn camel(column: &str) -> String {
+/// Opens the live database for reading without touching it: `immutable` when no writer left a
+/// WAL or `-shm` behind, else a private copy (returned so it lives as long as the connection).
+pub fn open_read(path: &Path) -> Result<(Connection, Option<tempfile::TempDir>), String> {
+    let direct = if in_use(path) {
+        Err("a writer is or was active (-wal/-shm present)".to_string())
+    } else {
+        open_immutable(path).map_err(|e| e.to_string())
+    };
+    match direct {
+        Ok(c) => Ok((c, None)),
+        Err(ro_err) => open_copy(path)
+            .map(|(c, d)| (c, Some(d)))
+            .map_err(|copy_err| {
+                format!("cannot open read-only ({ro_err}); reading a copy failed too ({copy_err})")
+            }),
+    }
+}
+
+pub fn camel(column: &str) -> String {
     let mut out = String::with_capacity(column.len());
     let mut upper = false;
     for c in column.chars() {
@@ -228,24 +246,13 @@ pub fn load(state_dir: &Path, live: bool) -> SqliteStores {
         }
         Err(_) => return s,
     }
-    let direct = if in_use(&path) {
-        Err("a writer is or was active (-wal/-shm present)".to_string())
-    } else {
-        open_immutable(&path).map_err(|e| e.to_string())
-    };
-    let (conn, _copy_dir) = match direct {
-        Ok(c) => (c, None),
-        Err(ro_err) => {
-            match open_copy(&path) {
-                Ok((c, d)) => (c, Some(d)),
-                Err(copy_err) => {
-                    s.problems.push(
-                    problem(format!("cannot open read-only ({ro_err}); reading a copy failed too ({copy_err})"))
-                        .with_consequence("the SQLite pairing store could not be examined"),
-                );
-                    return s;
-                }
-            }
+    let (conn, _copy_dir) = match open_read(&path) {
+        Ok(c) => c,
+        Err(e) => {
+            s.problems.push(
+                problem(e).with_consequence("the SQLite pairing store could not be examined"),
+            );
+            return s;
         }
     };
     s.tables = match conn

@@ -670,6 +670,7 @@ mod tests {
             },
             note: None,
             explained_by: Vec::new(),
+            actions: Vec::new(),
         }
     }
 

@@ -42,6 +42,7 @@ impl Serialize for StateDoc<'_> {
         map.serialize_entry("services", &m.services)?;
         map.serialize_entry("logs", &m.logs)?;
         map.serialize_entry("runtime", &m.runtime)?;
+        map.serialize_entry("copies", &m.copies)?;
         map.end()
     }
 }
