@@ -71,6 +71,9 @@ pub struct GlobalArgs {
     /// Do not read any gateway log
     #[arg(long, global = true, conflicts_with_all = ["log_dirs", "log_files"])]
     pub no_logs: bool,
+    /// Read only the gateway logs: no state dir, config or service files; only log rules run
+    #[arg(long, global = true, conflicts_with = "no_logs")]
+    pub no_state: bool,
     /// Fix the clock (RFC 3339, e.g. 2026-11-21T10:00:00Z) for pending-request expiry and ages
     #[arg(long, global = true, value_name = "TIME")]
     pub now: Option<String>,

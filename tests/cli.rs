@@ -276,3 +276,23 @@ fn completions_are_generated_for_each_shell() {
         "unknown shells are a usage error"
     );
 }
+
+/// The progress bar is for a terminal only: a scan whose bar would show at once (no delay)
+/// writes nothing of it into a pipe.
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let log = common::fixtures_dir().join("json-scope-creep/logs/openclaw-2026-11-21.log");
+    let out = bin()
+        .args(["scan", "--no-state", "--format", "json", "--log"])
+        .arg(&log)
+        .env("CLAW_DOCTOR_PROGRESS_DELAY_MS", "0")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        !err.contains("reading gateway logs") && !err.contains('\r') && !err.contains('\u{1b}'),
+        "{err:?}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("log-pairing-required"));
+}

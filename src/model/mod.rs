@@ -48,6 +48,9 @@ pub enum Era {
     Mixed,
     /// No pairing or identity data at all.
     Empty,
+    /// The state was not read (`--no-state`): only the logs were.
+    #[serde(rename = "not-read")]
+    NotRead,
 }
 
 impl Era {
@@ -57,6 +60,7 @@ impl Era {
             Era::Sqlite => "sqlite",
             Era::Mixed => "mixed",
             Era::Empty => "empty",
+            Era::NotRead => "not-read",
         }
     }
 }
