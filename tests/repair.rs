@@ -541,3 +541,28 @@ fn pending_request_expired_prunes_it() {
     });
     cycle(&sb, "pending-request-expired", false);
 }
+
+#[test]
+fn bind_invalid_value_and_gateway_mode_missing_set_only_their_key() {
+    let sb = Sandbox::new("json-healthy");
+    edit_json(&sb, "openclaw.json", |v| {
+        v["gateway"]["bind"] = "0.0.0.0".into()
+    });
+    cycle(&sb, "bind-invalid-value", true);
+    let sb = Sandbox::new("sqlite-healthy");
+    edit_json(&sb, "openclaw.json", |v| {
+        v["gateway"].as_object_mut().unwrap().remove("mode");
+    });
+    cycle(&sb, "gateway-mode-missing", true);
+    sb.run(&[
+        "fix",
+        "--yes",
+        "--break-glass",
+        "--only",
+        "gateway-mode-missing",
+    ]);
+    let cfg: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sb.state().join("openclaw.json")).unwrap()).unwrap();
+    assert_eq!(cfg["gateway"]["mode"], "local");
+    assert_eq!(cfg["gateway"]["bind"], "loopback", "nothing else changes");
+}
