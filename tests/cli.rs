@@ -296,3 +296,19 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("log-pairing-required"));
 }
+
+#[test]
+fn fix_on_a_healthy_state_says_nothing_to_change_once_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    common::copy_tree(&common::fixtures_dir().join("json-healthy"), &state);
+    let out = bin()
+        .args(["fix", "--yes", "--no-logs", "--state-dir"])
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("nothing to change").count(), 1, "{text}");
+    assert!(!state.join(".claw-doctor/backups").exists());
+}
