@@ -630,3 +630,58 @@ fn bind_invalid_value_and_gateway_mode_missing_set_only_their_key() {
     assert_eq!(cfg["gateway"]["mode"], "local");
     assert_eq!(cfg["gateway"]["bind"], "loopback", "nothing else changes");
 }
+
+#[test]
+fn paired_store_legacy_array_is_keyed_by_device_and_restored() {
+    let sb = Sandbox::new("legacy-array");
+    let array: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sb.state().join("devices/paired.json")).unwrap())
+            .unwrap();
+    cycle(&sb, "paired-store-legacy-array", true);
+    sb.run(&[
+        "fix",
+        "--yes",
+        "--break-glass",
+        "--only",
+        "paired-store-legacy-array",
+    ]);
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sb.state().join("devices/paired.json")).unwrap())
+            .unwrap();
+    let id = array[0]["deviceId"].as_str().unwrap();
+    assert_eq!(
+        v[id], array[0],
+        "the entry, unchanged, under its deviceId: {v}"
+    );
+    let scan = sb.scan_json();
+    assert!(
+        scan["state"]["devices"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|r| r["deviceId"] == id)),
+        "the device is in the live store after the fix"
+    );
+}
+
+#[test]
+fn paired_store_legacy_array_with_an_unkeyable_entry_is_not_rewritten() {
+    let sb = Sandbox::new("legacy-array");
+    std::fs::write(
+        sb.state().join("devices/paired.json"),
+        r#"[{"clientId": "cli", "role": "operator"}, {"deviceId": "a", "publicKey": "k"}]"#,
+    )
+    .unwrap();
+    let before = tree(&sb.state());
+    let out = sb.run(&[
+        "fix",
+        "--yes",
+        "--break-glass",
+        "--only",
+        "paired-store-legacy-array",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("not applied"), "{}", text(&out));
+    assert!(
+        diff(&before, &tree(&sb.state())).is_empty(),
+        "nothing written"
+    );
+}

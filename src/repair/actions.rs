@@ -65,6 +65,11 @@ pub const ACTIONS: &[ActionSpec] = &[
         doc: "move a file or directory of the state dir into the backup set",
     },
     ActionSpec {
+        name: "rekey-array",
+        args: &[("path", Ty::Str, true)],
+        doc: "rewrite a pairing store in the legacy array form as the object keyed by deviceId that OpenClaw reads; refused when an entry has no deviceId or publicKey, or a deviceId appears twice",
+    },
+    ActionSpec {
         name: "restore-copy",
         args: &[("path", Ty::Str, true), ("from", Ty::Str, true)],
         doc: "replace a file with a copy of another file (the replaced file goes into the backup; the copy's source stays)",

@@ -383,6 +383,12 @@ fn act(
             targets.push(format!("file:{path}"));
             Ok(())
         }
+        "rekey-array" => {
+            let path = req(a, "path")?;
+            ws.rekey_array(path)?;
+            targets.push(format!("file:{path}"));
+            Ok(())
+        }
         "restore-copy" => {
             let path = req(a, "path")?;
             let from = req(a, "from")?;

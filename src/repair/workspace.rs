@@ -264,6 +264,25 @@ impl Workspace {
         Ok(doc.json.as_mut().expect("set above"))
     }
 
+    /// Replaces a store in the legacy array form by the object keyed by deviceId.
+    pub fn rekey_array(&mut self, rel: &str) -> Result<(), String> {
+        let doc = self.doc(rel)?;
+        if doc.removed || doc.json.is_some() || doc.bytes.is_some() {
+            return Err(format!("{rel} is changed by another fix"));
+        }
+        let bytes = doc
+            .original
+            .as_ref()
+            .and_then(|o| o.bytes.as_ref())
+            .ok_or_else(|| format!("{rel} is not a file"))?;
+        let v: Value = serde_json::from_slice(bytes)
+            .map_err(|e| format!("{rel} is not valid JSON ({e}); not edited"))?;
+        doc.json = Some(Value::Object(
+            keyed_by_device(&v).map_err(|e| format!("{rel}: {e}; not rewritten"))?,
+        ));
+        Ok(())
+    }
+
     fn conn(&mut self) -> Result<&Connection, String> {
         if self.conn.is_none() {
             let path = self.state_dir.join(SQLITE_DB);
@@ -501,6 +520,32 @@ impl Doc {
     }
 }
 
+/// `[{deviceId, publicKey, ...}, ...]` as `{deviceId: entry}`, entries unchanged. An entry the
+/// object form cannot key, or a deviceId twice (which one is right?), stops the rewrite: the
+/// gateway would pair such a device anew anyway, and guessing could drop the wrong one.
+fn keyed_by_device(v: &Value) -> Result<Map<String, Value>, String> {
+    let entries = v.as_array().ok_or("not a JSON array")?;
+    let mut out = Map::new();
+    for (i, e) in entries.iter().enumerate() {
+        let obj = e
+            .as_object()
+            .ok_or_else(|| format!("entry {i} is not an object"))?;
+        let field = |name: &str| {
+            obj.get(name)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let id = field("deviceId").ok_or_else(|| format!("entry {i} has no deviceId"))?;
+        if field("publicKey").is_none() {
+            return Err(format!("entry {i} ({id}) has no publicKey"));
+        }
+        if out.insert(id.to_string(), e.clone()).is_some() {
+            return Err(format!("deviceId {id} appears more than once"));
+        }
+    }
+    Ok(out)
+}
+
 fn key_strings(key: &Key) -> Vec<String> {
     let mut k = vec![key.id.clone()];
     k.extend(key.role.clone());
@@ -569,6 +614,35 @@ mod tests {
                     .as_slice()
             )
         );
+    }
+
+    #[test]
+    fn a_legacy_array_is_keyed_by_device_only_when_every_entry_can_be() {
+        let ok = serde_json::json!([
+            {"deviceId": "a", "publicKey": "ka", "role": "operator"},
+            {"deviceId": "b", "publicKey": "kb"}
+        ]);
+        let m = keyed_by_device(&ok).unwrap();
+        assert_eq!(m.keys().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(m["a"], ok[0], "entries are kept as they are");
+        for (bad, why) in [
+            (serde_json::json!({"a": {}}), "not a JSON array"),
+            (serde_json::json!([1]), "entry 0 is not an object"),
+            (
+                serde_json::json!([{"publicKey": "k"}]),
+                "entry 0 has no deviceId",
+            ),
+            (
+                serde_json::json!([{"deviceId": "a", "publicKey": "k"}, {"deviceId": "b", "publicKey": ""}]),
+                "entry 1 (b) has no publicKey",
+            ),
+            (
+                serde_json::json!([{"deviceId": "a", "publicKey": "k"}, {"deviceId": "a", "publicKey": "j"}]),
+                "deviceId a appears more than once",
+            ),
+        ] {
+            assert_eq!(keyed_by_device(&bad).unwrap_err(), why);
+        }
     }
 
     #[test]
