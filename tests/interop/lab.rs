@@ -174,6 +174,8 @@ pub struct Record {
     /// check ids (with severity letter) on the broken state
     pub broken_findings: String,
     pub repair: Option<Repair>,
+    /// claw-doctor's advice (`fix.commands`) was run against the gateway and worked
+    pub advice: Vec<String>,
     /// disagreements between a rule and the gateway, with evidence
     pub known: Vec<String>,
     pub notes: Vec<String>,

@@ -66,16 +66,21 @@ pub fn table(outcomes: &[Outcome], total_secs: f64, isolation: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "| scenario | version | result | repair | seconds | claw-doctor findings on the broken state |"
+        "| scenario | version | result | advice | repair | seconds | claw-doctor findings on the broken state |"
     );
-    let _ = writeln!(s, "| --- | --- | --- | --- | ---: | --- |");
+    let _ = writeln!(s, "| --- | --- | --- | --- | --- | ---: | --- |");
     for o in outcomes {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {:.0} | {} |",
+            "| {} | {} | {} | {} | {} | {:.0} | {} |",
             o.name,
             o.version,
             if o.passed() { "pass" } else { "FAIL" },
+            if o.record.advice.is_empty() {
+                "-"
+            } else {
+                "verified"
+            },
             repair_text(&o.record.repair, o.passed()),
             o.secs,
             if o.record.broken_findings.is_empty() {

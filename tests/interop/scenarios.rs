@@ -1109,12 +1109,13 @@ fn legacy_store(lab: &mut Lab) -> anyhow::Result<()> {
         "legacy-store-not-imported advises {advice:?}, expected `openclaw doctor --fix`"
     );
     lab.patch_config(json!({ "telemetry": { "enabled": false } }))?;
-    lab.openclaw(
-        "advice-doctor-fix",
-        &["doctor", "--fix", "--non-interactive"],
-        Route::Local,
-    )?
-    .expect_ok()?;
+    // the advice as given (no TTY: it runs non-interactively), gateway stopped as it says
+    lab.openclaw("advice-doctor-fix", &["doctor", "--fix"], Route::Local)?
+        .expect_ok()?;
+    lab.rec
+        .borrow_mut()
+        .advice
+        .push("legacy-store-not-imported: doctor --fix".into());
     let scan = lab.scan("imported", Logs::None, &[])?;
     ensure!(
         scan.doc["state"]["era"] == "sqlite",

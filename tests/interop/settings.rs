@@ -55,6 +55,9 @@ impl Settings {
             Some("skip") | Some("0") => true,
             Some(other) => bail!("CLAW_INTEROP={other}: expected `run` or `skip`"),
         };
+        if skip && var("CI").is_some_and(|v| v != "false" && v != "0") {
+            bail!("CLAW_INTEROP=skip is refused when CI is set: CI must run the interop suite");
+        }
         let repairs = match var("CLAW_INTEROP_REPAIRS").as_deref() {
             None | Some("1") => true,
             Some("0") => false,
