@@ -119,8 +119,18 @@ pub fn ensure(settings: &Settings, versions: &[String]) -> anyhow::Result<Instal
 
 fn npm_failed(what: &str, done: &proc::Finished) -> anyhow::Error {
     let text = done.text();
-    let tail: Vec<&str> = text.lines().rev().take(15).collect();
-    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    // npm's own summary lines, without its stack trace
+    let mut tail: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            !l.trim_start()
+                .trim_start_matches("npm error")
+                .trim_start()
+                .starts_with("at ")
+        })
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    tail.truncate(12);
     anyhow::anyhow!(
         "{what} failed ({}). The interop suite needs the npm registry to fill its cache once; \
          without it, point CLAW_INTEROP_CACHE at a filled cache, or set CLAW_INTEROP=skip to skip \
@@ -128,7 +138,8 @@ fn npm_failed(what: &str, done: &proc::Finished) -> anyhow::Error {
         if done.timed_out {
             "timed out".to_string()
         } else {
-            format!("exit {:?}", done.code)
+            done.code
+                .map_or("killed by a signal".to_string(), |c| format!("exit {c}"))
         },
         tail.join("\n  ")
     )
@@ -156,7 +167,7 @@ fn install_node(settings: &Settings) -> anyhow::Result<()> {
     cmd.current_dir(&tmp).args([
         "pack",
         &format!("node-linux-{arch}@24"),
-        "--silent",
+        "--loglevel=error",
         "--no-fund",
     ]);
     let log = cache.join("npm-pack-node.log");

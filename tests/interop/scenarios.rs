@@ -315,7 +315,12 @@ impl Lab<'_> {
         );
         let args: Vec<&str> = approve.iter().map(String::as_str).collect();
         self.openclaw("advice-approve", &args, Route::Local)?
-            .expect_ok()
+            .expect_ok()?;
+        self.rec
+            .borrow_mut()
+            .advice
+            .push(format!("{id}: devices approve"));
+        Ok(())
     }
 }
 
@@ -414,8 +419,9 @@ fn scope_upgrade(lab: &mut Lab) -> anyhow::Result<()> {
         );
         lab.stop();
         lab.fix("fix", true)?;
-        lab.scan("fixed", Logs::None, &[])?
-            .expect(&[], &["missing-operator-write", "pending-scope-upgrade"])?;
+        let fixed = lab.scan("fixed", Logs::None, &[])?;
+        fixed.expect(&[], &["missing-operator-write", "pending-scope-upgrade"])?;
+        fixed.clean(&[])?;
         lab.start("fixed")?;
         lab.wake("fixed-wake", Route::Alias)?.expect_ok()?;
         lab.stop();
@@ -458,8 +464,9 @@ fn scope_creep(lab: &mut Lab) -> anyhow::Result<()> {
     )?;
     lab.repair(|lab| {
         lab.fix("fix", true)?;
-        lab.scan("fixed", Logs::None, &[])?
-            .expect(&[], &["missing-operator-write"])?;
+        let fixed = lab.scan("fixed", Logs::None, &[])?;
+        fixed.expect(&[], &["missing-operator-write"])?;
+        fixed.clean(&[])?;
         lab.start("fixed")?;
         lab.health("fixed-health", Route::Alias)?.expect_ok()?;
         lab.wake("fixed-wake", Route::Alias)?.expect_ok()?;
@@ -831,8 +838,9 @@ fn token_drift(lab: &mut Lab) -> anyhow::Result<()> {
             !now.contains("interop-stale-token"),
             "after fix .env still holds the stray token"
         );
-        lab.scan("fixed", Logs::None, &[])?
-            .expect(&[], &["gateway-token-drift"])?;
+        let fixed = lab.scan("fixed", Logs::None, &[])?;
+        fixed.expect(&[], &["gateway-token-drift"])?;
+        fixed.clean(&[])?;
         lab.start("fixed")?;
         lab.health("fixed-health", Route::Local)?.expect_ok()?;
         lab.stop();
@@ -980,6 +988,7 @@ fn store_unparseable(lab: &mut Lab) -> anyhow::Result<()> {
             doc.get(&dev).is_some(),
             "paired.json after fix lacks the old device {dev}"
         );
+        lab.scan("fixed", Logs::None, &[])?.clean(&[])?;
         let m = lab.log_mark();
         lab.start("fixed")?;
         lab.wake("fixed-wake", Route::Alias)?.expect_ok()?;
@@ -1071,8 +1080,9 @@ fn scope_repair_sqlite(lab: &mut Lab) -> anyhow::Result<()> {
     )?;
     lab.repair(|lab| {
         lab.fix("fix", true)?;
-        lab.scan("fixed", Logs::None, &[])?
-            .expect(&[], &["missing-operator-write", "pending-scope-upgrade"])?;
+        let fixed = lab.scan("fixed", Logs::None, &[])?;
+        fixed.expect(&[], &["missing-operator-write", "pending-scope-upgrade"])?;
+        fixed.clean(&[])?;
         lab.start("fixed")?;
         lab.wake("fixed-wake", Route::Alias)?.expect_ok()?;
         lab.stop();
@@ -1123,6 +1133,7 @@ fn legacy_store(lab: &mut Lab) -> anyhow::Result<()> {
         scan.doc["state"]["era"]
     );
     scan.expect(&[], &["legacy-store-not-imported", "store-unparseable"])?;
+    scan.clean(&[])?;
     let m = lab.log_mark();
     lab.start("imported")?;
     lab.wake("imported-wake", Route::Alias)?.expect_ok()?;
