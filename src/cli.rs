@@ -71,6 +71,9 @@ pub struct GlobalArgs {
     /// Do not read any gateway log
     #[arg(long, global = true, conflicts_with_all = ["log_dirs", "log_files"])]
     pub no_logs: bool,
+    /// Read only the gateway logs: no state dir, config or service files; only log rules run
+    #[arg(long, global = true, conflicts_with = "no_logs")]
+    pub no_state: bool,
     /// Fix the clock (RFC 3339, e.g. 2026-11-21T10:00:00Z) for pending-request expiry and ages
     #[arg(long, global = true, value_name = "TIME")]
     pub now: Option<String>,
@@ -130,6 +133,9 @@ pub struct FixArgs {
     /// Also apply unsafe fixes: direct edits of the pairing store (scopes, tokens, records)
     #[arg(long)]
     pub break_glass: bool,
+    /// Only fix the findings of this rule (repeatable), e.g. --only missing-operator-write
+    #[arg(long, value_name = "CHECK_ID")]
+    pub only: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -164,6 +164,10 @@ pub struct Finding {
     /// Other findings of this scan that explain this one (log findings point at state findings).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub explained_by: Vec<String>,
+    /// What `fix` would do for this finding (the rule's actions, evaluated); empty for manual
+    /// fixes and where no action applies.
+    #[serde(skip)]
+    pub actions: Vec<crate::repair::actions::ActionCall>,
 }
 
 impl Finding {

@@ -15,25 +15,21 @@ pub mod logs;
 pub mod model;
 pub mod output;
 pub mod redact;
+pub mod repair;
 pub mod rules;
 pub mod secret;
 pub mod version;
 
 use clap::Parser;
-use commands::{Status, UsageError};
+use commands::Status;
 use std::process::ExitCode;
 
 fn dispatch(cli: &cli::Cli) -> anyhow::Result<Status> {
     let env = env::Env::from_process(cli.global.sysroot.as_deref());
     match &cli.command {
         cli::Command::Scan => commands::scan::run(&cli.global, &env),
-        cli::Command::Fix(_) => Err(UsageError(
-            "`fix` is not available yet in this build (see `claw-doctor scan`)".into(),
-        )
-        .into()),
-        cli::Command::RestoreBackup(_) => {
-            Err(UsageError("`restore-backup` is not available yet in this build".into()).into())
-        }
+        cli::Command::Fix(args) => commands::fix::run(&cli.global, args, &env),
+        cli::Command::RestoreBackup(args) => commands::restore::run(&cli.global, args, &env),
         cli::Command::Report(args) => commands::report::run(&cli.global, args, &env),
         cli::Command::Rules => commands::rules::list(&cli.global),
         cli::Command::Explain { rule_id } => commands::rules::explain(&cli.global, rule_id),

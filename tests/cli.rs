@@ -87,25 +87,6 @@ fn bad_arguments_exit_2() {
 }
 
 #[test]
-fn unfinished_commands_say_so_and_exit_2() {
-    let tmp = tempfile::tempdir().unwrap();
-    for args in [vec!["fix", "--dry-run"], vec!["restore-backup", "--list"]] {
-        let out = bin()
-            .args(&args)
-            .arg("--state-dir")
-            .arg(tmp.path())
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(
-            stderr(&out).contains("not available yet"),
-            "{args:?}: {}",
-            stderr(&out)
-        );
-    }
-}
-
-#[test]
 fn empty_state_dir_scans_clean() {
     let tmp = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
@@ -294,4 +275,24 @@ fn completions_are_generated_for_each_shell() {
         Some(2),
         "unknown shells are a usage error"
     );
+}
+
+/// The progress bar is for a terminal only: a scan whose bar would show at once (no delay)
+/// writes nothing of it into a pipe.
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let log = common::fixtures_dir().join("json-scope-creep/logs/openclaw-2026-11-21.log");
+    let out = bin()
+        .args(["scan", "--no-state", "--format", "json", "--log"])
+        .arg(&log)
+        .env("CLAW_DOCTOR_PROGRESS_DELAY_MS", "0")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        !err.contains("reading gateway logs") && !err.contains('\r') && !err.contains('\u{1b}'),
+        "{err:?}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("log-pairing-required"));
 }

@@ -230,11 +230,13 @@ fn load_model(sb: &Sandbox, case: Option<&Case>) -> claw_doctor::model::Model {
             } else {
                 Vec::new()
             },
+            progress: None,
         },
         now_ms: now.parse::<jiff::Timestamp>().unwrap().as_millisecond(),
         openclaw_version: case
             .and_then(|c| c.version.as_ref())
             .map(|v| v.parse().unwrap()),
+        no_state: false,
     };
     load(&opts, &env).unwrap()
 }

@@ -160,3 +160,72 @@ fn fixtures_cover_every_era() {
         assert!(eras.contains(era), "no fixture of era {era}");
     }
 }
+
+/// `--no-state` reads the logs only: the same log findings, no state finding, no state in the
+/// document, and a state dir that does not even exist is no error.
+#[test]
+fn no_state_scans_only_the_logs() {
+    let sb = common::Sandbox::new("json-scope-upgrade");
+    let full = sb.scan_json();
+    let ids = |doc: &serde_json::Value| -> Vec<String> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["checkId"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = ids(&full);
+    assert!(
+        all.iter().any(|id| !id.starts_with("log-")),
+        "the fixture has state findings: {all:?}"
+    );
+    let out = sb.run(&["scan", "--no-state", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["state"]["era"], "not-read");
+    assert_eq!(doc["state"]["devices"], serde_json::json!([]));
+    let logs_only: Vec<String> = all
+        .into_iter()
+        .filter(|id| id.starts_with("log-"))
+        .collect();
+    assert!(!logs_only.is_empty());
+    assert_eq!(ids(&doc), logs_only, "exactly the log findings");
+    assert_eq!(
+        doc["state"]["logs"]["summary"],
+        full["state"]["logs"]["summary"]
+    );
+
+    let human = sb.run(&["scan", "--no-state"]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("not read (--no-state)"), "{text}");
+    assert!(
+        !text.contains("Device identity"),
+        "state checks are not listed: {text}"
+    );
+
+    let mut cmd = assert_cmd::Command::cargo_bin("claw-doctor").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let log = sb.src.join("logs/openclaw-2026-11-21.log");
+    let out = cmd
+        .env("HOME", tmp.path())
+        .args(["scan", "--no-state", "--format", "json", "--state-dir"])
+        .arg(tmp.path().join("missing"))
+        .arg("--log")
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(ids(&doc), logs_only);
+}

@@ -1,6 +1,8 @@
 //! One module per subcommand; each returns the exit status.
 
+pub mod fix;
 pub mod report;
+pub mod restore;
 pub mod rules;
 pub mod scan;
 
@@ -57,10 +59,28 @@ pub fn load_options(g: &GlobalArgs) -> Result<LoadOptions, UsageError> {
             enabled: !g.no_logs,
             files: g.log_files.clone(),
             dirs: g.log_dirs.clone(),
+            progress: Some(progress_bar()),
         },
         now_ms: parse_now(g.now.as_deref())?,
         openclaw_version,
+        no_state: g.no_state,
     })
+}
+
+/// The log-scan progress bar on stderr (drawn only if it is a terminal and a scan is slow).
+/// `CLAW_DOCTOR_PROGRESS_DELAY_MS` shortens the wait, for tests.
+fn progress_bar() -> crate::load::ProgressHook {
+    let delay = std::env::var("CLAW_DOCTOR_PROGRESS_DELAY_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(
+            crate::output::progress::DELAY,
+            std::time::Duration::from_millis,
+        );
+    let bar = crate::output::progress::ScanProgress::for_stderr(delay);
+    crate::load::ProgressHook(std::sync::Arc::new(move |done, total| {
+        bar.update(done, total)
+    }))
 }
 
 /// The built-in rules plus `--rules DIR`s; any rule error stops the run (exit 2) with every

@@ -25,11 +25,7 @@ pub fn run(g: &GlobalArgs, env: &Env) -> anyhow::Result<Status> {
     let sections = output::summary::sections(&model);
     let text = match g.format.unwrap_or(Format::Human) {
         Format::Json => {
-            let doc =
-                output::json::scan_document(&model, &outcome, severity(g.severity_min), rules_run);
-            let mut s = serde_json::to_string_pretty(&doc)?;
-            s.push('\n');
-            s
+            output::json::scan_document_text(&model, &outcome, severity(g.severity_min), rules_run)?
         }
         Format::Markdown => output::findings::markdown(&model, &sections, &outcome, rules_run),
         Format::Human => {
@@ -38,18 +34,20 @@ pub fn run(g: &GlobalArgs, env: &Env) -> anyhow::Result<Status> {
         }
     };
     output::emit(&text, &redactor)?;
-    // A rule that could not run means the verdict is incomplete: "could not run" (2).
-    if !outcome.failures.is_empty() {
+    let status = if !outcome.failures.is_empty() {
+        // A rule that could not run means the verdict is incomplete: "could not run" (2).
         eprintln!(
             "claw-doctor: {} rule evaluation(s) failed (listed in the output); the result is incomplete",
             outcome.failures.len()
         );
-        return Ok(Status::Failed);
-    }
-    let counts = Counts::of(&outcome.findings);
-    Ok(if counts.at_or_above(severity(g.severity_min)) > 0 {
+        Status::Failed
+    } else if Counts::of(&outcome.findings).at_or_above(severity(g.severity_min)) > 0 {
         Status::Findings
     } else {
         Status::Clean
-    })
+    };
+    // Freeing a 10 000-device model is hundreds of thousands of small frees; the process
+    // exits next, so that is done off the way to the exit code.
+    std::thread::spawn(move || drop((model, outcome, text, redactor)));
+    Ok(status)
 }

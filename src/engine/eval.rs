@@ -5,31 +5,72 @@
 //! as the empty list. So `device.approvedScopes` being absent never needs a guard.
 
 use super::ast::{ArithOp, CmpOp, Expr, Span};
-use super::functions;
+use super::{functions, schema, view};
 use crate::model::Model;
 use crate::version::Version;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 /// What an expression can see: the model, its JSON view and the facts' inputs.
 pub struct Ctx<'m> {
     pub model: &'m Model,
-    pub roots: Map<String, Value>,
+    roots: Roots<'m>,
     pub version: Option<Version>,
     /// Query caches, built on first use (see `indexed` and `member_set`).
     pub cache: Cache,
 }
 
+enum Roots<'m> {
+    Given(Map<String, Value>),
+    Model(&'m ModelRoots),
+}
+
+/// The model's view, one cell per `schema::ROOTS` entry, each built when a rule first reads
+/// it; shared by the threads that evaluate rules.
+pub struct ModelRoots {
+    cells: Vec<OnceLock<Value>>,
+}
+
+impl Default for ModelRoots {
+    fn default() -> Self {
+        ModelRoots {
+            cells: schema::ROOTS.iter().map(|_| OnceLock::new()).collect(),
+        }
+    }
+}
+
 impl<'m> Ctx<'m> {
+    /// A context whose roots are the given values (tests, templates).
     pub fn new(model: &'m Model, roots: Map<String, Value>, version: Option<Version>) -> Self {
         Ctx {
             model,
-            roots,
+            roots: Roots::Given(roots),
             version,
             cache: Cache::default(),
+        }
+    }
+
+    /// A context whose roots are the model's view.
+    pub fn of_model(model: &'m Model, roots: &'m ModelRoots, version: Option<Version>) -> Self {
+        Ctx {
+            model,
+            roots: Roots::Model(roots),
+            version,
+            cache: Cache::default(),
+        }
+    }
+
+    pub fn root(&self, name: &str) -> Option<&Value> {
+        match &self.roots {
+            Roots::Given(m) => m.get(name),
+            Roots::Model(r) => {
+                let i = schema::ROOTS.iter().position(|(n, ..)| *n == name)?;
+                Some(r.cells[i].get_or_init(|| view::root(self.model, name).unwrap_or(Value::Null)))
+            }
         }
     }
 }
@@ -44,10 +85,23 @@ type Index = HashMap<String, Vec<usize>>;
 pub struct Cache {
     /// (root, field) -> positions of the root's items by the field's JSON text.
     indexes: RefCell<HashMap<(String, String), Rc<Index>>>,
-    /// A closed comprehension (it reads no local variable) -> the JSON texts of its items.
-    sets: RefCell<HashMap<usize, Rc<HashSet<String>>>>,
+    /// A closed list expression (it reads no per-item variable) -> the JSON texts of its
+    /// items (`None`: not a list of scalars).
+    sets: RefCell<HashMap<usize, Option<Rc<HashSet<String>>>>>,
     /// A closed expression bound by a `let` -> its value.
     values: RefCell<HashMap<usize, Rc<Value>>>,
+    /// An expression -> whether it is the same for every item (`constant`).
+    closed: RefCell<HashMap<usize, bool>>,
+}
+
+impl Cache {
+    /// Drops what only one rule's expressions can use (keyed by expression), so the copies of
+    /// large lists a rule's `let`s made do not pile up over the rules; root indexes stay.
+    pub fn end_rule(&self) {
+        self.sets.borrow_mut().clear();
+        self.values.borrow_mut().clear();
+        self.closed.borrow_mut().clear();
+    }
 }
 
 /// A value that is either borrowed from the evaluation or shared from the per-scan cache.
@@ -68,8 +122,12 @@ impl std::ops::Deref for Shared<'_> {
 
 /// `eval`, but a closed expression (one that reads no local variable) is computed once per
 /// scan and shared after that.
-pub fn eval_once<'a>(e: &Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Shared<'a>, EvalError> {
-    if matches!(e, Expr::Lit(..) | Expr::Var(..)) || !closed(e, &mut Vec::new(), scope) {
+pub fn eval_once<'a>(
+    e: &'a Expr,
+    ctx: &'a Ctx,
+    scope: &Scope<'a>,
+) -> Result<Shared<'a>, EvalError> {
+    if matches!(e, Expr::Lit(..) | Expr::Var(..)) || !constant(e, ctx, scope) {
         return eval(e, ctx, scope).map(Shared::Fresh);
     }
     let key = e as *const Expr as usize;
@@ -101,36 +159,117 @@ impl EvalError {
 /// iterating it never copies it.
 #[derive(Default, Clone, Copy)]
 pub struct Scope<'a> {
-    frame: Option<(&'a str, &'a Value, &'a Scope<'a>)>,
+    frame: Option<Frame<'a>>,
+}
+
+#[derive(Clone, Copy)]
+struct Frame<'a> {
+    name: &'a str,
+    slot: Slot<'a>,
+    /// The same for every item of the rule's `for` (a `let` that reads no item variable).
+    constant: bool,
+    parent: &'a Scope<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Slot<'a> {
+    Value(&'a Value),
+    Let(&'a Let<'a>),
+}
+
+/// A `let`, evaluated when first read: a condition that is decided early (`local and ...`)
+/// never pays for the lets only its other branch needs. Lets are pure, so only when (and
+/// whether) a broken `let` reports its error changes.
+pub struct Let<'a> {
+    expr: &'a Expr,
+    /// Where the `let` was written (it sees the lets before it).
+    scope: Scope<'a>,
+    value: OnceCell<Result<Rc<Value>, EvalError>>,
+}
+
+impl<'a> Let<'a> {
+    pub fn new(expr: &'a Expr, scope: Scope<'a>) -> Self {
+        Let {
+            expr,
+            scope,
+            value: OnceCell::new(),
+        }
+    }
+
+    fn get(&'a self, ctx: &'a Ctx) -> Result<&'a Value, EvalError> {
+        let v = self.value.get_or_init(|| {
+            Ok(match eval_once(self.expr, ctx, &self.scope)? {
+                Shared::Cached(v) => v,
+                Shared::Fresh(v) => Rc::new(v.into_owned()),
+            })
+        });
+        match v {
+            Ok(v) => Ok(v),
+            Err(e) => Err(e.clone()),
+        }
+    }
 }
 
 impl<'a> Scope<'a> {
     pub fn with(&'a self, name: &'a str, value: &'a Value) -> Scope<'a> {
+        self.push(name, Slot::Value(value), false)
+    }
+
+    /// Binds a `let`; `constant`: it reads no per-item variable (its value and what is
+    /// computed from it alone are cached per rule).
+    pub fn with_let(&'a self, name: &'a str, l: &'a Let<'a>, constant: bool) -> Scope<'a> {
+        self.push(name, Slot::Let(l), constant)
+    }
+
+    fn push(&'a self, name: &'a str, slot: Slot<'a>, constant: bool) -> Scope<'a> {
         Scope {
-            frame: Some((name, value, self)),
+            frame: Some(Frame {
+                name,
+                slot,
+                constant,
+                parent: self,
+            }),
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<&'a Value> {
-        let mut cur = self.frame;
-        while let Some((n, v, parent)) = cur {
-            if n == name {
-                return Some(v);
+    fn frame(&self, name: &str) -> Option<&Frame<'a>> {
+        let mut cur = self.frame.as_ref();
+        while let Some(f) = cur {
+            if f.name == name {
+                return Some(f);
             }
-            cur = parent.frame;
+            cur = f.parent.frame.as_ref();
         }
         None
+    }
+
+    fn bound(&self, name: &str) -> bool {
+        self.frame(name).is_some()
+    }
+
+    /// The local's value (evaluating a `let` on first read); `None` when not a local.
+    pub fn get(&self, name: &str, ctx: &'a Ctx) -> Result<Option<&'a Value>, EvalError> {
+        match self.frame(name).map(|f| f.slot) {
+            None => Ok(None),
+            Some(Slot::Value(v)) => Ok(Some(v)),
+            Some(Slot::Let(l)) => l.get(ctx).map(Some),
+        }
+    }
+
+    /// Whether `name` is bound to something that varies per item (not a root, not a constant).
+    fn varies(&self, name: &str) -> bool {
+        self.frame(name).is_some_and(|f| !f.constant)
     }
 }
 
 /// Evaluates to a value borrowed from the model view or a binding where possible, so field
 /// access and comparisons on large records copy nothing.
-pub fn eval<'a>(e: &Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Cow<'a, Value>, EvalError> {
+pub fn eval<'a>(e: &'a Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Cow<'a, Value>, EvalError> {
     match e {
-        Expr::Lit(v, _) => Ok(Cow::Owned(v.clone())),
+        Expr::Lit(v, _) => Ok(Cow::Borrowed(v)),
         Expr::Var(name, span) => scope
-            .get(name)
-            .or_else(|| ctx.roots.get(name))
+            .get(name, ctx)?
+            .or_else(|| ctx.root(name))
             .map(Cow::Borrowed)
             .ok_or_else(|| EvalError::new(*span, format!("unknown name `{name}`"))),
         Expr::Field(base, field, span) => match eval(base, ctx, scope)? {
@@ -163,7 +302,11 @@ pub fn eval<'a>(e: &Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Cow<'a, Val
             };
             let decide = name == "any";
             let list_value = eval(iter, ctx, scope)?;
-            for item in as_items(&list_value, || iter.span())? {
+            let items = as_items(&list_value, || iter.span())?;
+            for item in candidates(
+                items,
+                indexed(ctx, scope, iter, var, cond.as_deref())?.as_deref(),
+            ) {
                 let inner = scope.with(var, item);
                 if let Some(c) = cond
                     && !truth(&*eval(c, ctx, &inner)?, || c.span())?
@@ -175,6 +318,60 @@ pub fn eval<'a>(e: &Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Cow<'a, Val
                 }
             }
             Ok(Cow::Owned(Value::Bool(!decide)))
+        }
+        // `first`, `len`, `count` and `group_by` of a comprehension read its items where they
+        // are instead of copying them into a list first (log groups are kilobytes each);
+        // `first` stops at the first item.
+        Expr::Call(name, args, span)
+            if matches!(name.as_str(), "first" | "len" | "count" | "group_by")
+                && matches!(args.first(), Some(Expr::Comp { .. })) =>
+        {
+            let Expr::Comp {
+                body,
+                var,
+                iter,
+                cond,
+                ..
+            } = &args[0]
+            else {
+                unreachable!("matched above")
+            };
+            let list_value = eval(iter, ctx, scope)?;
+            let items = as_items(&list_value, || iter.span())?;
+            let positions = indexed(ctx, scope, iter, var, cond.as_deref())?;
+            let mut n: usize = 0;
+            let mut kept: Vec<Cow<Value>> = Vec::new();
+            for item in candidates(items, positions.as_deref()) {
+                let inner = scope.with(var, item);
+                if let Some(c) = cond
+                    && !truth(&*eval(c, ctx, &inner)?, || c.span())?
+                {
+                    continue;
+                }
+                match name.as_str() {
+                    "len" => n += 1,
+                    "count" => {
+                        if !matches!(*eval(body, ctx, &inner)?, Value::Null | Value::Bool(false)) {
+                            n += 1;
+                        }
+                    }
+                    "first" => return Ok(Cow::Owned(eval(body, ctx, &inner)?.into_owned())),
+                    _ => kept.push(eval(body, ctx, &inner)?),
+                }
+            }
+            match name.as_str() {
+                "len" | "count" => Ok(Cow::Owned(Value::from(n))),
+                "first" => Ok(Cow::Owned(Value::Null)),
+                _ => {
+                    let fields = args[1..]
+                        .iter()
+                        .map(|a| eval(a, ctx, scope))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    functions::group_by(kept, &fields)
+                        .map(Cow::Owned)
+                        .map_err(|m| EvalError::new(*span, m))
+                }
+            }
         }
         // `choose` evaluates only the branch it takes, like any if/else.
         Expr::Call(name, args, _) if name == "choose" && args.len() == 3 => {
@@ -210,13 +407,9 @@ pub fn eval<'a>(e: &Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Cow<'a, Val
         } => {
             let list_value = eval(iter, ctx, scope)?;
             let items = as_items(&list_value, || iter.span())?;
-            let candidates = indexed(ctx, scope, iter, var, cond.as_deref())?;
+            let positions = indexed(ctx, scope, iter, var, cond.as_deref())?;
             let mut out = Vec::new();
-            let chosen: Box<dyn Iterator<Item = &Value>> = match &candidates {
-                Some(positions) => Box::new(positions.iter().filter_map(|&i| items.get(i))),
-                None => Box::new(items.iter()),
-            };
-            for item in chosen {
+            for item in candidates(items, positions.as_deref()) {
                 let inner = scope.with(var, item);
                 if let Some(c) = cond
                     && !truth(&*eval(c, ctx, &inner)?, || c.span())?
@@ -241,8 +434,11 @@ pub fn eval<'a>(e: &Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Cow<'a, Val
             }
             Ok(Cow::Owned(Value::Bool(!stop_at)))
         }
+        // `x in L` where L is the same for every item (a comprehension over roots, a constant
+        // `let`): a hash set built once per rule instead of a scan of L per item.
         Expr::Cmp(op @ (CmpOp::In | CmpOp::NotIn), a, b)
-            if matches!(**b, Expr::Comp { .. }) && closed(b, &mut Vec::new(), scope) =>
+            if matches!(**b, Expr::Comp { .. } | Expr::Var(..) | Expr::Call(..))
+                && constant(b, ctx, scope) =>
         {
             let l = eval(a, ctx, scope)?;
             match member_set(ctx, scope, b)? {
@@ -256,6 +452,21 @@ pub fn eval<'a>(e: &Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Cow<'a, Val
                         .map_err(|m| EvalError::new(a.span().to(b.span()), m))
                 }
             }
+        }
+        // `x in ['a', 'b']` (a literal list in a per-item condition) builds no list.
+        Expr::Cmp(op @ (CmpOp::In | CmpOp::NotIn), a, b) if matches!(**b, Expr::List(..)) => {
+            let Expr::List(items, _) = &**b else {
+                unreachable!("matched above")
+            };
+            let l = eval(a, ctx, scope)?;
+            let mut found = false;
+            for i in items {
+                if *eval(i, ctx, scope)? == *l {
+                    found = true;
+                    break;
+                }
+            }
+            Ok(Cow::Owned(Value::Bool(found == (*op == CmpOp::In))))
         }
         Expr::Cmp(op, a, b) => {
             let (l, r) = (eval(a, ctx, scope)?, eval(b, ctx, scope)?);
@@ -290,12 +501,26 @@ fn is_scalar(v: &Value) -> bool {
     !matches!(v, Value::Array(_) | Value::Object(_))
 }
 
-/// Whether `e` reads no local variable of `scope` (so its value is the same for every item
-/// of a rule's `for`): every name is bound inside `e` or is a root not shadowed by a local.
+/// Whether `e` has the same value for every item of a rule's `for` (see `closed`). An
+/// expression sits in one place of its rule, with the same kinds of bindings around it for
+/// every item, so the answer is remembered per rule.
+pub fn constant(e: &Expr, ctx: &Ctx, scope: &Scope) -> bool {
+    let key = e as *const Expr as usize;
+    if let Some(&c) = ctx.cache.closed.borrow().get(&key) {
+        return c;
+    }
+    let c = closed(e, &mut Vec::new(), scope);
+    ctx.cache.closed.borrow_mut().insert(key, c);
+    c
+}
+
+/// Whether `e` reads no local variable of `scope` that varies per item (so its value is the
+/// same for every item of a rule's `for`): every name is bound inside `e`, a root not shadowed
+/// by a local, or a constant `let`.
 fn closed(e: &Expr, bound: &mut Vec<String>, scope: &Scope) -> bool {
     match e {
         Expr::Lit(..) => true,
-        Expr::Var(n, _) => bound.contains(n) || scope.get(n).is_none(),
+        Expr::Var(n, _) => bound.contains(n) || !scope.varies(n),
         Expr::Field(b, _, _) | Expr::Not(b, _) => closed(b, bound, scope),
         Expr::Call(name, args, _) => {
             // Functions that read the clock or the model are still per-scan constants.
@@ -361,71 +586,98 @@ fn indexed(
     let (Expr::Var(root, _), Some(cond)) = (iter, cond) else {
         return Ok(None);
     };
-    if scope.get(root).is_some() {
+    if scope.bound(root) {
         return Ok(None);
     }
-    let Some(Value::Array(items)) = ctx.roots.get(root) else {
+    let Some(Value::Array(items)) = ctx.root(root) else {
         return Ok(None);
     };
     let conjuncts: &[Expr] = match cond {
         Expr::And(items) => items,
         other => std::slice::from_ref(other),
     };
-    let found = conjuncts.iter().find_map(|c| match c {
-        Expr::Cmp(CmpOp::Eq, a, b) => match (&**a, &**b) {
+    // Every `v.f == key` conjunct narrows the candidates; the smallest bucket is used (on
+    // log groups `g.side == 'gateway'` matches nearly all, `g.deviceId == d.deviceId` few).
+    let mut best: Option<(Rc<Index>, String, usize)> = None;
+    for c in conjuncts {
+        let Expr::Cmp(CmpOp::Eq, a, b) = c else {
+            continue;
+        };
+        let (field, key) = match (&**a, &**b) {
             (Expr::Field(v, f, _), key) | (key, Expr::Field(v, f, _))
                 if matches!(&**v, Expr::Var(n, _) if n == var) && !mentions(key, var) =>
             {
-                Some((f.clone(), key))
+                (f, key)
             }
-            _ => None,
-        },
-        _ => None,
-    });
-    let Some((field, key)) = found else {
-        return Ok(None);
-    };
-    let key = eval(key, ctx, scope)?;
-    if !is_scalar(&key) {
-        return Ok(None);
+            _ => continue,
+        };
+        // A key that fails is left to the full condition, which reports it where it matters.
+        let Ok(key) = eval(key, ctx, scope) else {
+            continue;
+        };
+        if !is_scalar(&key) {
+            continue;
+        }
+        let index = index_of(ctx, root, field, items);
+        let key = key.to_string();
+        let n = index.get(&key).map_or(0, Vec::len);
+        if best.as_ref().is_none_or(|b| n < b.2) {
+            best = Some((index, key, n));
+        }
+        if n == 0 {
+            break;
+        }
     }
-    let index = {
-        let mut cache = ctx.cache.indexes.borrow_mut();
-        cache
-            .entry((root.clone(), field.clone()))
-            .or_insert_with(|| {
-                let mut map: HashMap<String, Vec<usize>> = HashMap::new();
-                for (i, item) in items.iter().enumerate() {
-                    let v = item.get(&field).unwrap_or(&Value::Null);
-                    map.entry(v.to_string()).or_default().push(i);
-                }
-                Rc::new(map)
-            })
-            .clone()
-    };
-    Ok(Some(
-        index.get(&key.to_string()).cloned().unwrap_or_default(),
-    ))
+    Ok(best.map(|(index, key, _)| index.get(&key).cloned().unwrap_or_default()))
 }
 
-/// The JSON texts of a closed comprehension's items, computed once per scan.
+/// The (cached) index of a root list's items by one field's JSON text.
+fn index_of(ctx: &Ctx, root: &str, field: &str, items: &[Value]) -> Rc<Index> {
+    let mut cache = ctx.cache.indexes.borrow_mut();
+    cache
+        .entry((root.to_string(), field.to_string()))
+        .or_insert_with(|| {
+            let mut map: Index = HashMap::new();
+            for (i, item) in items.iter().enumerate() {
+                let v = item.get(field).unwrap_or(&Value::Null);
+                map.entry(v.to_string()).or_default().push(i);
+            }
+            Rc::new(map)
+        })
+        .clone()
+}
+
+/// The items a comprehension visits: the index's candidates (in list order), else all.
+fn candidates<'v>(
+    items: &'v [Value],
+    positions: Option<&'v [usize]>,
+) -> Box<dyn Iterator<Item = &'v Value> + 'v> {
+    match positions {
+        Some(p) => Box::new(p.iter().filter_map(|&i| items.get(i))),
+        None => Box::new(items.iter()),
+    }
+}
+
+/// The JSON texts of a closed list expression's items, computed once per rule; `None` when
+/// it is not a list of scalars (then `in` compares values as usual).
 fn member_set(
     ctx: &Ctx,
     scope: &Scope,
-    comp: &Expr,
+    list: &Expr,
 ) -> Result<Option<Rc<HashSet<String>>>, EvalError> {
-    let key = comp as *const Expr as usize;
+    let key = list as *const Expr as usize;
     if let Some(set) = ctx.cache.sets.borrow().get(&key) {
-        return Ok(Some(set.clone()));
+        return Ok(set.clone());
     }
-    let value = eval(comp, ctx, scope)?;
-    let items = as_items(&value, || comp.span())?;
-    if !items.iter().all(is_scalar) {
-        return Ok(None);
-    }
-    let set: Rc<HashSet<String>> = Rc::new(items.iter().map(Value::to_string).collect());
+    let value = eval(list, ctx, scope)?;
+    let set = match &*value {
+        Value::Array(items) if items.iter().all(is_scalar) => {
+            Some(Rc::new(items.iter().map(Value::to_string).collect()))
+        }
+        _ => None,
+    };
     ctx.cache.sets.borrow_mut().insert(key, set.clone());
-    Ok(Some(set))
+    Ok(set)
 }
 
 pub fn kind_of(v: &Value) -> &'static str {
@@ -525,11 +777,25 @@ fn as_vec(v: Value) -> Vec<Value> {
     }
 }
 
-/// Order-keeping union without duplicates.
+/// Order-keeping union without duplicates. Long lists (10 000 ids) are deduplicated by hash.
 pub fn union(a: Vec<Value>, b: Vec<Value>) -> Vec<Value> {
+    use std::hash::{BuildHasher, RandomState};
     let mut out: Vec<Value> = Vec::with_capacity(a.len() + b.len());
+    if a.len() + b.len() <= 16 {
+        for v in a.into_iter().chain(b) {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+        return out;
+    }
+    let hasher = RandomState::new();
+    // hash -> positions in `out`
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
     for v in a.into_iter().chain(b) {
-        if !out.contains(&v) {
+        let slot = seen.entry(hasher.hash_one(&v)).or_default();
+        if !slot.iter().any(|&i| out[i] == v) {
+            slot.push(out.len());
             out.push(v);
         }
     }

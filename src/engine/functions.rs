@@ -7,6 +7,7 @@ use super::schema::Ty;
 use crate::facts::{net, scopes};
 use crate::version::VersionReq;
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 
 /// What a call returns, for load-time checks.
 #[derive(Debug, Clone, Copy)]
@@ -254,7 +255,7 @@ pub static FUNCTIONS: &[Func] = &[
         2,
         Ret::Ty(Ty::List(&Ty::Rec("group"))),
         "groups records by up to three fields: each group has `key` (the fields), `items`, `count` (sum of the items' `count`, else 1 each), `firstTime`, `lastTime`",
-        |_, a| { group_by(items(&a[0]), &a[1..]) }
+        |_, a| { group_by(items(&a[0]).iter().map(Cow::Borrowed), &a[1..]) }
     ),
     // --- time
     f!(
@@ -710,7 +711,11 @@ fn fingerprint_text(v: &Value) -> Option<String> {
     }
 }
 
-fn group_by(list: &[Value], fields: &[Arg]) -> Result<Value, String> {
+/// `group_by`: items are copied into their group once (borrowed ones are cloned there).
+pub(crate) fn group_by<'v>(
+    list: impl IntoIterator<Item = Cow<'v, Value>>,
+    fields: &[Arg],
+) -> Result<Value, String> {
     let names: Vec<&str> = fields.iter().filter_map(|f| f.as_str()).collect();
     let mut groups: Vec<(Map<String, Value>, Vec<Value>)> = Vec::new();
     // First-seen order is kept; the index makes grouping linear (logs give up to 1024 groups).
@@ -722,10 +727,10 @@ fn group_by(list: &[Value], fields: &[Arg]) -> Result<Value, String> {
             .collect();
         let text = Value::Object(key.clone()).to_string();
         match index.get(&text) {
-            Some(&i) => groups[i].1.push(item.clone()),
+            Some(&i) => groups[i].1.push(item.into_owned()),
             None => {
                 index.insert(text, groups.len());
-                groups.push((key, vec![item.clone()]));
+                groups.push((key, vec![item.into_owned()]));
             }
         }
     }

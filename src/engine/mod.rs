@@ -16,7 +16,7 @@ pub mod schema;
 pub mod template;
 pub mod view;
 
-pub use run::{Outcome, RuleFailure, run};
+pub use run::{Outcome, RuleFailure, run, run_observed};
 
 #[cfg(test)]
 pub(crate) mod testing {
@@ -67,6 +67,7 @@ pub(crate) mod testing {
             services: Vec::new(),
             logs: LogsInfo::default(),
             runtime: GatewayRuntime::default(),
+            copies: Vec::new(),
             problems: Vec::new(),
         }
     }

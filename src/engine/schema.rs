@@ -250,6 +250,17 @@ pub const RECORDS: &[Record] = &[
         ],
     },
     Record {
+        name: "copy",
+        open: false,
+        fields: &[
+            ("of", Ty::Str),
+            ("rel", Ty::Str),
+            ("source", Ty::Str),
+            ("valid", Ty::Bool),
+            ("modifiedMs", Ty::Int),
+        ],
+    },
+    Record {
         name: "problem",
         open: false,
         fields: &[
@@ -509,6 +520,11 @@ pub const ROOTS: &[(&str, Ty, &str)] = &[
         "files",
         Ty::List(&Ty::Rec("file")),
         "the state files claw-doctor knows, with type, mode and owner",
+    ),
+    (
+        "copies",
+        Ty::List(&Ty::Rec("copy")),
+        "earlier copies of restorable files (`.bak`, `openclaw.json.last-good`, `*.migrated`, claw-doctor backups), newest first, with whether each would be valid in place",
     ),
     (
         "problems",

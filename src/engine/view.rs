@@ -35,45 +35,45 @@ fn identity(i: &crate::model::Identity) -> Value {
     v
 }
 
+/// Every root, by name.
 pub fn roots(m: &Model) -> Map<String, Value> {
-    let mut r = Map::new();
-    r.insert("devices".into(), list(m.devices.iter().filter(|d| d.live)));
-    r.insert("all_devices".into(), list(m.devices.iter()));
-    r.insert("pending".into(), list(m.pending.iter().filter(|p| p.live)));
-    r.insert("all_pending".into(), list(m.pending.iter()));
-    r.insert(
-        "identity".into(),
-        m.local_identity().map_or(Value::Null, identity),
-    );
-    r.insert(
-        "identities".into(),
-        Value::Array(m.identities.iter().map(identity).collect()),
-    );
-    r.insert(
-        "token_caches".into(),
-        list(m.token_caches.iter().filter(|c| c.live)),
-    );
-    r.insert("all_token_caches".into(), list(m.token_caches.iter()));
-    r.insert(
-        "bootstrap_tokens".into(),
-        list(m.bootstrap_tokens.iter().filter(|b| b.live)),
-    );
-    r.insert("token_sources".into(), list(m.token_sources.iter()));
-    r.insert("services".into(), list(m.services.iter()));
-    r.insert("files".into(), list(m.files.iter()));
-    let problems = m
-        .problems
+    schema::ROOTS
         .iter()
-        .chain(m.logs.problems.iter())
-        .chain(m.runtime.problems.iter());
-    r.insert("problems".into(), list(problems));
-    r.insert("config".into(), config(m));
-    r.insert("state".into(), state(m));
-    r.insert("logs".into(), logs(m));
-    r.insert("log_groups".into(), log_groups(m));
-    r.insert("runtime".into(), runtime(m));
-    r.insert("now".into(), json!(m.now_ms));
-    r
+        .filter_map(|(name, ..)| Some((name.to_string(), root(m, name)?)))
+        .collect()
+}
+
+/// One root (`None` for a name that is not one). Roots are built when a rule first reads
+/// them: a 10 000-device state takes a while to serialize, and most rules read few roots.
+pub fn root(m: &Model, name: &str) -> Option<Value> {
+    Some(match name {
+        "devices" => list(m.devices.iter().filter(|d| d.live)),
+        "all_devices" => list(m.devices.iter()),
+        "pending" => list(m.pending.iter().filter(|p| p.live)),
+        "all_pending" => list(m.pending.iter()),
+        "identity" => m.local_identity().map_or(Value::Null, identity),
+        "identities" => Value::Array(m.identities.iter().map(identity).collect()),
+        "token_caches" => list(m.token_caches.iter().filter(|c| c.live)),
+        "all_token_caches" => list(m.token_caches.iter()),
+        "bootstrap_tokens" => list(m.bootstrap_tokens.iter().filter(|b| b.live)),
+        "token_sources" => list(m.token_sources.iter()),
+        "services" => list(m.services.iter()),
+        "files" => list(m.files.iter()),
+        "copies" => list(m.copies.iter()),
+        "problems" => list(
+            m.problems
+                .iter()
+                .chain(m.logs.problems.iter())
+                .chain(m.runtime.problems.iter()),
+        ),
+        "config" => config(m),
+        "state" => state(m),
+        "logs" => logs(m),
+        "log_groups" => log_groups(m),
+        "runtime" => runtime(m),
+        "now" => json!(m.now_ms),
+        _ => return None,
+    })
 }
 
 fn config(m: &Model) -> Value {

@@ -24,7 +24,7 @@ pub struct LoadedConfig {
     pub problems: Vec<LoadProblem>,
 }
 
-fn json5_options() -> jsonc_parser::ParseOptions {
+pub fn json5_options() -> jsonc_parser::ParseOptions {
     jsonc_parser::ParseOptions {
         allow_comments: true,
         allow_loose_object_property_names: true,

@@ -72,7 +72,21 @@ pub fn load(
             LoadProblem::new(p.path.display().to_string(), kind, p.detail.clone())
         })
         .collect();
-    let summary = logs::scan(&discovery.paths(), &ScanOptions::default());
+    let total: u64 = discovery.files.iter().map(|f| f.size).sum();
+    let hook = opts.progress.as_ref().map(|h| h.0.clone());
+    let report = |done: u64| {
+        if let Some(h) = &hook {
+            h(done, total);
+        }
+    };
+    let summary = logs::scan(
+        &discovery.paths(),
+        &ScanOptions {
+            progress: Some(&report),
+            ..ScanOptions::default()
+        },
+    );
+    report(total);
     LogsInfo {
         enabled: true,
         origin,

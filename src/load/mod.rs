@@ -3,6 +3,7 @@
 //! there is nothing to examine (no state dir), which the CLI reports with exit code 2.
 
 pub mod config;
+pub mod copies;
 pub mod era;
 pub mod fields;
 pub mod fsread;
@@ -28,6 +29,19 @@ pub struct LogOptions {
     pub enabled: bool,
     pub files: Vec<PathBuf>,
     pub dirs: Vec<PathBuf>,
+    /// Told `(bytes read, bytes in all files)` while the logs are scanned, and `(total,
+    /// total)` at the end.
+    pub progress: Option<ProgressHook>,
+}
+
+/// A progress callback (called from the scan's worker threads).
+#[derive(Clone)]
+pub struct ProgressHook(pub std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressHook")
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -36,6 +50,8 @@ pub struct LoadOptions {
     pub logs: LogOptions,
     pub now_ms: i64,
     pub openclaw_version: Option<Version>,
+    /// Read only the logs (`--no-state`).
+    pub no_state: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +78,9 @@ fn settle<T: Stored>(items: &mut [T], live_store: Option<StoreKind>) {
 
 pub fn load(opts: &LoadOptions, env: &Env) -> Result<Model, LoadError> {
     let found = discover::discover(&opts.discover, env)?;
+    if opts.no_state {
+        return Ok(logs_only(opts, found, env));
+    }
     let state = found.state_dir.path.clone();
     if !found.state_dir.exists {
         return Err(LoadError::StateDirMissing {
@@ -200,6 +219,14 @@ pub fn load(opts: &LoadOptions, env: &Env) -> Result<Model, LoadError> {
         .map(|h| discover::other_state_dirs(&h.path, &state))
         .unwrap_or_default();
 
+    let config_rel = found
+        .config
+        .path
+        .strip_prefix(&state)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| found.config.path.to_string_lossy().into_owned());
+    let copies = copies::find(&state, &config_rel);
+
     Ok(Model {
         source: StateSource {
             home: found.home,
@@ -223,6 +250,70 @@ pub fn load(opts: &LoadOptions, env: &Env) -> Result<Model, LoadError> {
         services: srcs.services,
         logs,
         runtime: gateway_runtime,
+        copies,
         problems,
     })
+}
+
+/// `--no-state`: the logs (found as usual, without the config's `logging.file`) and nothing
+/// of the state dir; the era says so. The version can still come from the logs' clients.
+fn logs_only(opts: &LoadOptions, found: discover::Discovery, env: &Env) -> Model {
+    let logs = log_files::load(&opts.logs, &found, None, env);
+    let mut signals: Vec<VersionSignal> = Vec::new();
+    if let Some(v) = &opts.openclaw_version {
+        signals.push(VersionSignal {
+            version: v.clone(),
+            source: VersionSource::Override,
+            location: "--openclaw-version".into(),
+        });
+    }
+    for (v, count) in log_files::client_versions(&logs) {
+        signals.push(VersionSignal {
+            version: v,
+            source: VersionSource::LogClient,
+            location: format!("gateway logs ({count} lines)"),
+        });
+    }
+    let config_path = found.config.path.clone();
+    Model {
+        era: crate::model::EraInfo {
+            era: crate::model::Era::NotRead,
+            live_store: None,
+            reasons: vec!["--no-state: the state dir was not read, only the logs".into()],
+            json_store_present: false,
+            sqlite_store_present: false,
+            migrated_archives: Vec::new(),
+        },
+        version: era::versions(signals),
+        now_ms: opts.now_ms,
+        files: Vec::new(),
+        devices: Vec::new(),
+        pending: Vec::new(),
+        bootstrap_tokens: Vec::new(),
+        node_pairings: Vec::new(),
+        identities: Vec::new(),
+        token_caches: Vec::new(),
+        config: crate::model::ConfigInfo {
+            path: config_path,
+            exists: false,
+            format: None,
+            parse_error: None,
+            facts: Default::default(),
+            top_level_keys: Vec::new(),
+            document: None,
+        },
+        token_sources: Vec::new(),
+        services: Vec::new(),
+        logs,
+        runtime: Default::default(),
+        copies: Vec::new(),
+        problems: Vec::new(),
+        source: StateSource {
+            home: found.home,
+            state_dir: found.state_dir,
+            profile: found.profile,
+            config: found.config,
+            other_state_dirs: Vec::new(),
+        },
+    }
 }

@@ -101,7 +101,25 @@ fn open_copy(path: &Path) -> Result<(Connection, tempfile::TempDir), String> {
     Ok((conn, dir))
 }
 
-fn camel(column: &str) -> String {
+/// Opens the live database for reading without touching it: `immutable` when no writer left a
+/// WAL or `-shm` behind, else a private copy (returned so it lives as long as the connection).
+pub fn open_read(path: &Path) -> Result<(Connection, Option<tempfile::TempDir>), String> {
+    let direct = if in_use(path) {
+        Err("a writer is or was active (-wal/-shm present)".to_string())
+    } else {
+        open_immutable(path).map_err(|e| e.to_string())
+    };
+    match direct {
+        Ok(c) => Ok((c, None)),
+        Err(ro_err) => open_copy(path)
+            .map(|(c, d)| (c, Some(d)))
+            .map_err(|copy_err| {
+                format!("cannot open read-only ({ro_err}); reading a copy failed too ({copy_err})")
+            }),
+    }
+}
+
+pub fn camel(column: &str) -> String {
     let mut out = String::with_capacity(column.len());
     let mut upper = false;
     for c in column.chars() {
@@ -117,29 +135,29 @@ fn camel(column: &str) -> String {
     out
 }
 
-/// One row as an object in OpenClaw's JSON field names; `*_json` columns are parsed.
-fn row_object(
-    row: &rusqlite::Row<'_>,
-    columns: &[String],
+/// One SQL value as JSON; `None` for a blob (OpenClaw stores none).
+pub fn sql_value(v: ValueRef<'_>) -> Option<Value> {
+    Some(match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(n) => Value::from(n),
+        ValueRef::Real(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(_) => return None,
+    })
+}
+
+/// A row (column -> SQL value) as a record in OpenClaw's JSON field names: `device_id` ->
+/// `deviceId`, `*_json` columns parsed (text that does not parse is a defect and null).
+/// The loader and the repair store writer share it, so both see the same record.
+pub fn record_of<'a>(
+    columns: impl IntoIterator<Item = (&'a String, &'a Value)>,
     defects: &mut Vec<String>,
 ) -> Map<String, Value> {
     let mut obj = Map::new();
-    for (i, col) in columns.iter().enumerate() {
-        let value = match row.get_ref(i) {
-            Ok(ValueRef::Null) | Err(_) => Value::Null,
-            Ok(ValueRef::Integer(n)) => Value::from(n),
-            Ok(ValueRef::Real(f)) => {
-                serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
-            }
-            Ok(ValueRef::Text(t)) => Value::String(String::from_utf8_lossy(t).into_owned()),
-            Ok(ValueRef::Blob(_)) => {
-                defects.push(format!("{col}: is a blob"));
-                Value::Null
-            }
-        };
+    for (col, value) in columns {
         match col.strip_suffix("_json") {
             Some(base) => {
-                let parsed = match &value {
+                let parsed = match value {
                     Value::String(s) => serde_json::from_str(s).unwrap_or_else(|e| {
                         defects.push(format!("{col}: not valid JSON ({e})"));
                         Value::Null
@@ -149,11 +167,31 @@ fn row_object(
                 obj.insert(camel(base), parsed);
             }
             None => {
-                obj.insert(camel(col), value);
+                obj.insert(camel(col), value.clone());
             }
         }
     }
     obj
+}
+
+/// One row as an object in OpenClaw's JSON field names; `*_json` columns are parsed.
+fn row_object(
+    row: &rusqlite::Row<'_>,
+    columns: &[String],
+    defects: &mut Vec<String>,
+) -> Map<String, Value> {
+    let mut values = Vec::with_capacity(columns.len());
+    for (i, col) in columns.iter().enumerate() {
+        let v = match row.get_ref(i) {
+            Err(_) => Value::Null,
+            Ok(r) => sql_value(r).unwrap_or_else(|| {
+                defects.push(format!("{col}: is a blob"));
+                Value::Null
+            }),
+        };
+        values.push(v);
+    }
+    record_of(columns.iter().zip(values.iter()), defects)
 }
 
 /// A row as an object in OpenClaw's field names, with the defects found converting it.
@@ -228,24 +266,13 @@ pub fn load(state_dir: &Path, live: bool) -> SqliteStores {
         }
         Err(_) => return s,
     }
-    let direct = if in_use(&path) {
-        Err("a writer is or was active (-wal/-shm present)".to_string())
-    } else {
-        open_immutable(&path).map_err(|e| e.to_string())
-    };
-    let (conn, _copy_dir) = match direct {
-        Ok(c) => (c, None),
-        Err(ro_err) => {
-            match open_copy(&path) {
-                Ok((c, d)) => (c, Some(d)),
-                Err(copy_err) => {
-                    s.problems.push(
-                    problem(format!("cannot open read-only ({ro_err}); reading a copy failed too ({copy_err})"))
-                        .with_consequence("the SQLite pairing store could not be examined"),
-                );
-                    return s;
-                }
-            }
+    let (conn, _copy_dir) = match open_read(&path) {
+        Ok(c) => c,
+        Err(e) => {
+            s.problems.push(
+                problem(e).with_consequence("the SQLite pairing store could not be examined"),
+            );
+            return s;
         }
     };
     s.tables = match conn

@@ -107,6 +107,8 @@ impl Discovery {
 
 /// A rolling log name split: `openclaw-dev-2026-11-21.2.log` -> (`openclaw-dev`, `2026-11-21`, 2).
 pub(crate) fn parse_rolling_name(name: &str) -> Option<(&str, &str, u32)> {
+    // a compressed rotation (`openclaw-2026-11-21.1.log.gz`) is read like the plain one
+    let name = name.strip_suffix(".gz").unwrap_or(name);
     let stem = name.strip_suffix(".log")?;
     let (stem, rotation) = match stem.rsplit_once('.') {
         Some((s, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
@@ -175,10 +177,12 @@ pub fn rolling_family(profile: Option<&str>) -> String {
     }
 }
 
-/// `.log`, `.jsonl`, `.txt`, and rotations (`x.3.log`, `x.log.1`).
-/// Returns the name without the rotation number, and the number (0 = not rotated).
+/// `.log`, `.jsonl`, `.txt`, rotations (`x.3.log`, `x.log.1`), and any of them gzip'd
+/// (`x.log.2.gz`). Returns the name without the rotation number (and `.gz`), and the number
+/// (0 = not rotated).
 pub(crate) fn log_like_name(name: &str) -> Option<(String, u32)> {
     const EXTS: [&str; 3] = [".log", ".jsonl", ".txt"];
+    let name = name.strip_suffix(".gz").unwrap_or(name);
     // x.log.1
     if let Some((head, n)) = name.rsplit_once('.')
         && !n.is_empty()
@@ -467,7 +471,10 @@ mod tests {
         assert_eq!(parse_rolling_name("openclaw-2026-11-2x.log"), None);
         assert_eq!(parse_rolling_name("openclaw.log"), None);
         assert_eq!(parse_rolling_name("clawdbot-2026-11-21.log"), None);
-        assert_eq!(parse_rolling_name("openclaw-2026-11-21.log.gz"), None);
+        assert_eq!(
+            parse_rolling_name("openclaw-2026-11-21.2.log.gz"),
+            Some(("openclaw", "2026-11-21", 2))
+        );
         assert_eq!(parse_rolling_name("openclaw-Dev-2026-11-21.log"), None);
     }
 
@@ -506,7 +513,12 @@ mod tests {
         assert_eq!(log_like_name("notes.txt"), Some(("notes.txt".into(), 0)));
         assert_eq!(log_like_name("paired.json"), None);
         assert_eq!(log_like_name("openclaw.sqlite"), None);
-        assert_eq!(log_like_name("a.log.gz"), None);
+        assert_eq!(log_like_name("a.log.gz"), Some(("a.log".into(), 0)));
+        assert_eq!(
+            log_like_name("gateway.log.3.gz"),
+            Some(("gateway.log".into(), 3))
+        );
+        assert_eq!(log_like_name("paired.json.gz"), None);
     }
 
     #[test]
@@ -522,6 +534,7 @@ mod tests {
             "openclaw-2026-11-20.log",
             "openclaw-dev-2026-11-21.log",
             "openclaw-2026-11-21.log.bak",
+            "openclaw-2026-11-21.3.log.gz",
             "other.log",
         ] {
             touch(&root1.join(n), "x\n");
@@ -542,6 +555,7 @@ mod tests {
             names(&d),
             vec![
                 "openclaw-2026-11-20.log",
+                "openclaw-2026-11-21.3.log.gz",
                 "openclaw-2026-11-21.2.log",
                 "openclaw-2026-11-21.1.log",
                 "openclaw-2026-11-21.log",
@@ -551,7 +565,7 @@ mod tests {
             ]
         );
         assert_eq!(d.files[0].origin, LogOrigin::Rolling);
-        assert_eq!(d.files[5].origin, LogOrigin::Service);
+        assert_eq!(d.files[6].origin, LogOrigin::Service);
         assert_eq!(d.files[0].size, 2);
         assert_eq!(d.problems.len(), 1);
         assert_eq!(d.problems[0].kind, ProblemKind::NotRegularFile);
@@ -656,6 +670,7 @@ mod tests {
             "gateway.log",
             "gateway.log.1",
             "gateway.log.2",
+            "gateway.log.3.gz",
             "b.jsonl",
             "a.txt",
             "paired.json",
@@ -679,6 +694,7 @@ mod tests {
                 "single.log",
                 "a.txt",
                 "b.jsonl",
+                "gateway.log.3.gz",
                 "gateway.log.2",
                 "gateway.log.1",
                 "gateway.log",

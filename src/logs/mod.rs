@@ -37,6 +37,7 @@ pub mod event;
 #[cfg(test)]
 mod fixtures;
 pub mod parse;
+mod prefilter;
 pub mod scan;
 
 pub use discover::{

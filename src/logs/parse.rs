@@ -988,35 +988,30 @@ pub struct ParsedLine {
     pub malformed: bool,
 }
 
-/// The literals that can start a line we care about. The scanner runs one
-/// Aho-Corasick search for them over whole chunks; only lines containing one
-/// are parsed. Must stay a superset of what `classify` recognises.
+/// The literals a line we care about contains. The scanner searches whole
+/// chunks for them (SIMD Teddy); only lines containing one are parsed. Must stay
+/// a superset of what `classify` recognises; a broader literal only costs a parse.
 pub const PREFILTER_LITERALS: &[&str] = &[
-    // Chosen so that their first bytes are rare in ordinary gateway lines
-    // (every JSON line holds `openclaw`, `device`, `pair...`, `proto...`),
-    // which keeps the SIMD (Teddy) search fast; `classify` does the real matching.
+    // Few literals (Teddy slows down sharply past 16) whose first four bytes
+    // are rare in ordinary gateway lines (every JSON line holds `openclaw`,
+    // `device`, `pair...`, `proto...`; `durationMs` makes `atio` common, `localhost`
+    // `loca`); `classify` does the real matching.
     "closed before connect", // 1008 closes (pairing, unauthorized, device identity)
     "security audit: device", // access / metadata upgrade audits
     "unauthorized",          // `unauthorized conn=`, `unauthorized: ...` closes and client errors
-    "required",              // `pairing required`, `pairing-required`, `device identity required`
-    "g approval",            // `... upgrade pending approval` client short forms
-    "headers detected",      // `Proxy headers detected from untrusted address`
-    "unattributable",        // `observed unattributable proxy-shaped traffic`
-    "local Host",            // `Loopback connection with non-local Host header`
-    "dentity",               // `device identity`, `DeviceIdentityMigrationRequiredError`
-    "uto-approve",           // `device pairing auto-approved`, ssh-verified auto-approve
-    "migration failed",      // `device pairing store migration failed`
-    "approval denied",       // `device pairing approval denied request=.. reason=..`
-    "ation denied device=",  // `device token revocation|rotation denied device=.. reason=..`
+    "quired", // `pairing required`, `pairing-required`, `device-required`, `proxy_attribution_required`, `...RequiredError`
+    "approv", // `upgrade pending approval`, `auto-approved`, `approval denied`, `approve its own scope upgrade`
+    "Proxy headers", // `Proxy headers detected from untrusted address`
+    "unattributable", // `observed unattributable proxy-shaped traffic`
+    "Host header", // `Loopback connection with non-local Host header`
+    "dentity", // `device identity`, `DeviceIdentityMigrationRequiredError`
+    "migration", // `device pairing store migration failed`, `startup migrations did not complete cleanly`
+    "denied device=", // `device token revocation|rotation denied device=.. reason=..`
     "missing scope: ", // `res ✗ device.pair.approve .. errorMessage=missing scope: ..`, CLI errors
-    "own scope upgrade", // CLI: `This device can't approve its own scope upgrade.`
-    "Legacy ",         // `Legacy pairing store(s) ...`, `Legacy device identity|auth ...`
-    "did not complete cleanly",
-    "webchat connected",    // client versions
-    "rotocol mismatch",     // client versions
-    "attribution_required", // client side of unattributable proxy traffic (HTTP 403)
-    "CLI version: ",        // `gateway status` output
-    "Gateway version: ",    // `gateway status` output
+    "Legacy ",   // `Legacy pairing store(s) ...`, `Legacy device identity|auth ...`
+    "webchat connected", // client versions
+    "rotocol mismatch", // client versions
+    "version: ", // `CLI version: `, `Gateway version: ` (`gateway status` output)
 ];
 
 /// The phrases `classify` dispatches on, found with one Aho-Corasick pass

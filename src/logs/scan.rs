@@ -7,17 +7,14 @@ use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use jiff::Timestamp;
 use serde::{Serialize, Serializer};
 
 use super::event::{Event, EventKind, Side, serialize_opt_timestamp};
-use super::parse::{
-    ClientVersionSeen, LineParser, PREFILTER_LITERALS, extract_time, parse_timestamp,
-};
+use super::parse::{ClientVersionSeen, LineParser, extract_time, parse_timestamp};
+use super::prefilter::{Prefilter, prefilter};
 
 /// Options for [`scan`](super::scan).
 #[derive(Clone, Copy)]
@@ -110,6 +107,7 @@ pub struct FileSummary {
     pub path: PathBuf,
     /// Size from the file's metadata when it was opened.
     pub size: u64,
+    /// Bytes of log text scanned (decompressed, for a gzip file).
     pub bytes_read: u64,
     pub lines: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -299,21 +297,6 @@ impl LogSummary {
     pub fn errors(&self) -> impl Iterator<Item = &FileSummary> {
         self.files.iter().filter(|f| f.error.is_some())
     }
-}
-
-// ---------------------------------------------------------------------------
-// Prefilter
-// ---------------------------------------------------------------------------
-
-fn prefilter() -> &'static AhoCorasick {
-    static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| {
-        AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostFirst)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(PREFILTER_LITERALS)
-            .expect("prefilter literals are valid")
-    })
 }
 
 /// Counts `\n` bytes; written so the compiler vectorises it.
@@ -716,12 +699,12 @@ impl<'o, 'a> FileScan<'o, 'a> {
     }
 
     /// A single line outside a region (last line, head of an over-long line).
-    fn one_line(&mut self, ac: &AhoCorasick, line: &[u8]) {
+    fn one_line(&mut self, ac: &Prefilter, line: &[u8]) {
         self.one_line_at(ac, line, true);
     }
 
     /// `is_last`: nothing later has been read yet (so its time is the file's last so far).
-    fn one_line_at(&mut self, ac: &AhoCorasick, line: &[u8], is_last: bool) {
+    fn one_line_at(&mut self, ac: &Prefilter, line: &[u8], is_last: bool) {
         let line = trim_cr(line);
         self.probe_time(line, is_last);
         if ac.is_match(line) {
@@ -731,7 +714,7 @@ impl<'o, 'a> FileScan<'o, 'a> {
 
     /// `region` holds complete lines only (ends with `\n`). Lines longer than
     /// `max_line_len` inside it are cut like the ones that span reads.
-    fn region(&mut self, ac: &AhoCorasick, region: &[u8]) {
+    fn region(&mut self, ac: &Prefilter, region: &[u8]) {
         self.probe_region_times(region);
         let max_line = self.opts.max_line_len.max(1);
         // find over-long lines: jump from the last newline of each window
@@ -758,16 +741,15 @@ impl<'o, 'a> FileScan<'o, 'a> {
     }
 
     /// Complete lines (ends with `\n` or is empty), none over-long.
-    fn lines(&mut self, ac: &AhoCorasick, region: &[u8]) {
+    fn lines(&mut self, ac: &Prefilter, region: &[u8]) {
         let mut pos = 0usize;
         let mut counted = 0usize;
         while pos < region.len() {
-            let Some(m) = ac.find(Input::new(region).span(pos..region.len())) else {
+            let Some(m) = ac.find_from(region, pos) else {
                 break;
             };
-            let ls = memchr::memrchr(b'\n', &region[pos..m.start()]).map_or(pos, |p| pos + p + 1);
-            let le =
-                memchr::memchr(b'\n', &region[m.start()..]).map_or(region.len(), |p| m.start() + p);
+            let ls = memchr::memrchr(b'\n', &region[pos..m]).map_or(pos, |p| pos + p + 1);
+            let le = memchr::memchr(b'\n', &region[m..]).map_or(region.len(), |p| m + p);
             self.line_no += count_newlines(&region[counted..ls]);
             counted = ls;
             let line = trim_cr(&region[ls..le]);
@@ -897,10 +879,15 @@ fn scan_reader_into<R: Read>(
     fs.finish()
 }
 
-/// How one file is read: failed up front, or as line-aligned byte ranges.
+/// How one file is read: failed up front, or as line-aligned byte ranges (one range for a
+/// gzip file, which can only be read from its start).
 enum FilePlan {
     Failed(Box<FileSummary>),
-    Parts { size: u64, bounds: Vec<u64> },
+    Parts {
+        size: u64,
+        bounds: Vec<u64>,
+        gzip: bool,
+    },
 }
 
 /// A byte range of a file, starting at a line start.
@@ -910,6 +897,39 @@ struct Part {
     part: usize,
     start: u64,
     end: u64,
+    gzip: bool,
+}
+
+/// Whether the file starts with the gzip magic bytes (rotated logs are often `*.log.gz`;
+/// the content decides, not the name).
+fn is_gzip(file: &mut File) -> std::io::Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        match file.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    file.seek(SeekFrom::Start(0))?;
+    Ok(got == 2 && magic == [0x1f, 0x8b])
+}
+
+/// Reports the bytes read from the file (compressed ones for a gzip file) as progress.
+struct Counted<'p, R> {
+    inner: R,
+    progress: &'p dyn Fn(u64),
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.progress)(n as u64);
+        Ok(n)
+    }
 }
 
 /// First line start at or after `nominal` (the byte after the first `\n` at or after `nominal - 1`).
@@ -965,8 +985,20 @@ fn plan_file(index: usize, path: &Path, opts: &ScanOptions<'_>, threads: usize) 
         return FilePlan::Failed(Box::new(failed(index, path, ScanError::NotRegularFile)));
     }
     let size = meta.len();
+    let gzip = match is_gzip(&mut file) {
+        Ok(g) => g,
+        Err(e) => {
+            let err = ScanError::Read {
+                offset: 0,
+                source: e,
+            };
+            return FilePlan::Failed(Box::new(failed(index, path, err)));
+        }
+    };
     let min = opts.split_min_bytes.max(1) as u64;
-    let k = if threads > 1 && size >= 2 * min {
+    let k = if gzip {
+        1
+    } else if threads > 1 && size >= 2 * min {
         ((size / min) as usize).clamp(1, threads)
     } else {
         1
@@ -980,7 +1012,7 @@ fn plan_file(index: usize, path: &Path, opts: &ScanOptions<'_>, threads: usize) 
         }
     }
     bounds.push(size);
-    FilePlan::Parts { size, bounds }
+    FilePlan::Parts { size, bounds, gzip }
 }
 
 fn scan_part(
@@ -1008,8 +1040,17 @@ fn scan_part(
         };
         return (failed(part.file, path, err), Aggregator::default());
     }
-    let reader = file.take(part.end - part.start);
-    scan_reader_into(reader, part.file, path, opts, progress)
+    let reader = Counted {
+        inner: file.take(part.end - part.start),
+        progress,
+    };
+    if part.gzip {
+        // several members (`cat a.gz b.gz`) are one stream, as gzip -d reads them
+        let text = flate2::read::MultiGzDecoder::new(reader);
+        scan_reader_into(text, part.file, path, opts, &|_| {})
+    } else {
+        scan_reader_into(reader, part.file, path, opts, &|_| {})
+    }
 }
 
 impl Aggregator {
@@ -1097,13 +1138,14 @@ pub fn scan(files: &[PathBuf], opts: &ScanOptions<'_>) -> LogSummary {
         .collect();
     let mut work: Vec<Part> = Vec::new();
     for (file, plan) in plans.iter().enumerate() {
-        if let FilePlan::Parts { bounds, .. } = plan {
+        if let FilePlan::Parts { bounds, gzip, .. } = plan {
             for (part, w) in bounds.windows(2).enumerate() {
                 work.push(Part {
                     file,
                     part,
                     start: w[0],
                     end: w[1],
+                    gzip: *gzip,
                 });
             }
         }
@@ -1632,6 +1674,55 @@ mod tests {
         assert!(s.groups.is_empty());
         let s = scan(&[], &ScanOptions::default());
         assert!(s.files.is_empty());
+    }
+
+    #[test]
+    fn gzip_log_gives_the_same_summary_as_plain() {
+        use std::io::Write;
+        let tmp = tempfile::tempdir().unwrap();
+        let text = joined(&sample_lines(), "\n");
+        let plain = tmp.path().join("gateway.log");
+        std::fs::write(&plain, &text).unwrap();
+        let gz = |name: &str, members: usize| {
+            let path = tmp.path().join(name);
+            let mut out = Vec::new();
+            // split across gzip members, as `cat a.gz b.gz` makes
+            for part in text.chunks(text.len().div_ceil(members)) {
+                let mut enc =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                enc.write_all(part).unwrap();
+                out.extend(enc.finish().unwrap());
+            }
+            std::fs::write(&path, out).unwrap();
+            path
+        };
+        let opts = ScanOptions {
+            chunk_size: 100,
+            split_min_bytes: 10,
+            ..ScanOptions::default()
+        };
+        let reference = scan(std::slice::from_ref(&plain), &opts);
+        check_sample(&reference);
+        for (name, members) in [("gateway.log.1.gz", 1), ("rotated.log", 3)] {
+            let path = gz(name, members);
+            let s = scan(std::slice::from_ref(&path), &opts);
+            check_sample(&s);
+            assert_eq!(s.files[0].bytes_read, text.len() as u64, "{name}");
+            assert_eq!(s.files[0].lines, reference.files[0].lines);
+            assert_eq!(s.totals, reference.totals);
+            assert_eq!(s.client_totals, reference.client_totals);
+            assert_eq!(evidence(&s), evidence(&reference), "{name}");
+            assert_eq!(s.first_time, reference.first_time);
+            assert_eq!(s.last_time, reference.last_time);
+            assert!(s.files[0].error.is_none());
+        }
+        // a broken gzip file is a read error, not a crash
+        let broken = tmp.path().join("broken.log.gz");
+        let mut bytes = std::fs::read(gz("x.gz", 1)).unwrap();
+        bytes.truncate(bytes.len() / 2);
+        std::fs::write(&broken, bytes).unwrap();
+        let s = scan(&[broken], &opts);
+        assert!(s.files[0].error.is_some());
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub enum Era {
     Mixed,
     /// No pairing or identity data at all.
     Empty,
+    /// The state was not read (`--no-state`): only the logs were.
+    #[serde(rename = "not-read")]
+    NotRead,
 }
 
 impl Era {
@@ -57,6 +60,7 @@ impl Era {
             Era::Sqlite => "sqlite",
             Era::Mixed => "mixed",
             Era::Empty => "empty",
+            Era::NotRead => "not-read",
         }
     }
 }
@@ -165,7 +169,24 @@ pub struct Model {
     pub logs: LogsInfo,
     /// Whether a gateway runs on this state now (lock files, `/proc`).
     pub runtime: GatewayRuntime,
+    /// Earlier copies of restorable files (`.bak`, `.last-good`, claw-doctor backups), newest
+    /// first.
+    pub copies: Vec<FileCopy>,
     pub problems: Vec<LoadProblem>,
+}
+
+/// An earlier copy of a state file and whether it would be valid in its place.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileCopy {
+    /// The file it is a copy of (`devices/paired.json`, `openclaw.json`, ...).
+    pub of: String,
+    /// Where the copy is (relative to the state dir where inside it).
+    pub rel: String,
+    /// `bak`, `migrated`, `last-good` or `claw-doctor`.
+    pub source: String,
+    pub valid: bool,
+    pub modified_ms: Option<i64>,
 }
 
 impl Model {

@@ -5,6 +5,7 @@
 pub mod findings;
 pub mod json;
 pub mod logs;
+pub mod progress;
 pub mod report;
 pub mod style;
 pub mod summary;

@@ -186,12 +186,26 @@ fn token_source_line(t: &TokenSource) -> String {
 }
 
 pub fn sections(m: &Model) -> Vec<Section> {
+    let mut out = all_sections(m);
+    if m.era.era == crate::model::Era::NotRead {
+        // --no-state: what was not read is not shown as empty.
+        out.retain(|s| matches!(s.title, "state" | "era" | "openclaw" | "logs"));
+    }
+    out
+}
+
+fn all_sections(m: &Model) -> Vec<Section> {
     let mut out = Vec::new();
     let s = &m.source;
+    let not_read = m.era.era == crate::model::Era::NotRead;
     out.push(Section {
         title: "state",
-        mark: Mark::Ok,
-        headline: format!("{} ({})", s.state_dir.path.display(), s.state_dir.origin),
+        mark: if not_read { Mark::Note } else { Mark::Ok },
+        headline: if not_read {
+            "not read (--no-state)".to_string()
+        } else {
+            format!("{} ({})", s.state_dir.path.display(), s.state_dir.origin)
+        },
         details: s
             .other_state_dirs
             .iter()

@@ -27,10 +27,30 @@ pub(super) fn sgr_len(b: &[u8]) -> Option<usize> {
 }
 
 pub(super) fn strip(s: &str) -> Cow<'_, str> {
-    let suspicious = s.bytes().any(|b| {
-        (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f || b == 0xc2 || b == 0xd8 || b == 0xe2
+    // Every bad char starts with one of these bytes (each an ASCII byte or a UTF-8 lead byte,
+    // so a char boundary); text full of `…` (e2 80 a6) is only decoded where they occur.
+    // (`|` and `&`, not `||`: no branches, so the screening below vectorises)
+    let suspicious = |b: u8| {
+        ((b < 0x20) & (b != b'\n') & (b != b'\t'))
+            | (b == 0x7f)
+            | (b == 0xc2)
+            | (b == 0xd8)
+            | (b == 0xe2)
+    };
+    // 64-byte blocks are screened with a branch-free test the compiler vectorises; only a
+    // block with a suspicious byte is looked at closely.
+    let b = s.as_bytes();
+    let any_bad = b.chunks(64).enumerate().any(|(k, block)| {
+        block.iter().fold(false, |acc, &c| acc | suspicious(c))
+            && block.iter().enumerate().any(|(j, &c)| {
+                let i = k * 64 + j;
+                suspicious(c)
+                    && s.get(i..)
+                        .and_then(|rest| rest.chars().next())
+                        .is_some_and(bad_char)
+            })
     });
-    if !suspicious || !s.chars().any(bad_char) {
+    if !any_bad {
         return Cow::Borrowed(s);
     }
     let bytes = s.as_bytes();

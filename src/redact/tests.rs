@@ -386,6 +386,20 @@ fn control_characters_are_stripped_colour_is_kept() {
     assert!(!red("x\x1b[").contains('\x1b'));
     // A secret split by control bytes is rejoined first, then redacted.
     assert_gone(&red("token=ab\rcd1234"), "abcd1234");
+    // Long text is screened in blocks: a bad char anywhere, also across a block boundary,
+    // is still found, and harmless look-alikes (`…`, `é`) are kept.
+    for at in [0, 63, 64, 127, 1000] {
+        for bad in ["\u{202e}", "\u{9b}", "\r", "\u{61c}"] {
+            let text = format!(
+                "{}{bad}{}",
+                "…é".repeat(at / 5) + &"x".repeat(at % 5),
+                "y".repeat(70)
+            );
+            let out = red(&text);
+            assert!(!out.contains(bad), "{at} {bad:?}");
+            assert!(out.contains('…') || at < 5, "{at}");
+        }
+    }
 }
 
 #[test]
@@ -511,4 +525,23 @@ fn cost_of_apply_on_one_megabyte() {
         }
         println!("    {name}: {:?}", t.elapsed() / n);
     }
+}
+
+#[test]
+fn large_texts_give_the_same_hits_on_two_threads() {
+    let mut r = Redactor::default();
+    r.register_kind(&Secret::new("known-secret-value-1234"), "token");
+    let token = "Q".repeat(43);
+    let text = format!(
+        "{}known-secret-value-1234 and \"token\": \"{token}\" and known-secret-val…\n",
+        "ordinary line\n".repeat(1000)
+    );
+    let seq = r.spans(&text, false);
+    assert!(seq.len() >= 3, "{seq:?}");
+    assert_eq!(r.spans(&text, true), seq);
+    let big = text.repeat(PARALLEL_BYTES / text.len() + 1);
+    let out = r.apply(&big);
+    assert_gone(&out, "known-secret-value-1234");
+    assert_gone(&out, &token);
+    assert!(!out.contains("known-secret-val…"), "a cut-off secret too");
 }

@@ -37,6 +37,7 @@ pub struct Rule {
     pub fix_kind: FixKind,
     pub fix_summary: Template,
     pub commands: Vec<Command>,
+    pub actions: Vec<ActionDecl>,
     pub docs: Docs,
     pub references: Vec<String>,
     /// Raw test cases, for the project's tests.
@@ -58,6 +59,14 @@ pub struct EvidenceSpec {
     pub label: String,
     pub kind: EvidenceKind,
     pub expr: Expr,
+}
+
+/// One `[[fix.actions]]` entry, checked against `repair::actions::ACTIONS`.
+#[derive(Debug, Clone)]
+pub struct ActionDecl {
+    pub name: &'static str,
+    pub when: Option<Expr>,
+    pub args: Vec<(String, Expr)>,
 }
 
 #[derive(Debug, Clone)]
@@ -365,6 +374,8 @@ pub fn compile(source: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
         }
     }
 
+    let actions = compile_actions(&raw.fix.actions, raw.fix.kind, &scope, &mut errs);
+
     let d = &raw.docs;
     for (k, v) in [
         ("docs.checks", &d.checks),
@@ -407,6 +418,7 @@ pub fn compile(source: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
         fix_kind: raw.fix.kind,
         fix_summary,
         commands,
+        actions,
         docs: Docs {
             checks: d.checks.trim().to_string(),
             why: d.why.trim().to_string(),
@@ -416,6 +428,114 @@ pub fn compile(source: &str, text: &str) -> Result<Rule, Vec<RuleError>> {
         references: raw.references,
         cases: raw.cases,
     })
+}
+
+/// Checks each action's name, arguments and their types; a safe or unsafe fix must say what it
+/// does (at least one action), a manual one must not do anything.
+fn compile_actions(
+    raw: &[toml::Table],
+    kind: FixKind,
+    scope: &TyScope,
+    errs: &mut Errors,
+) -> Vec<ActionDecl> {
+    use crate::repair::actions::{ACTIONS, spec};
+    match kind {
+        FixKind::Manual if !raw.is_empty() => {
+            errs.push(
+                "fix.actions",
+                "a manual fix has no actions (use kind = \"safe\" or \"unsafe\")",
+            );
+        }
+        FixKind::Safe | FixKind::Unsafe if raw.is_empty() => {
+            errs.push(
+                "fix.actions",
+                "a safe or unsafe fix needs at least one [[fix.actions]] entry saying what `fix` changes",
+            );
+        }
+        _ => {}
+    }
+    let mut out = Vec::new();
+    for (i, table) in raw.iter().enumerate() {
+        let key = format!("fix.actions[{i}]");
+        let Some(name) = table.get("do").and_then(|v| v.as_str()) else {
+            errs.push(&key, "needs `do = \"<action>\"`");
+            continue;
+        };
+        let Some(spec) = spec(name) else {
+            let names: Vec<&str> = ACTIONS.iter().map(|a| a.name).collect();
+            errs.push(
+                &key,
+                format!(
+                    "unknown action {name:?}{}",
+                    crate::engine::check::suggest(name, &names)
+                ),
+            );
+            continue;
+        };
+        let mut decl = ActionDecl {
+            name: spec.name,
+            when: None,
+            args: Vec::new(),
+        };
+        let mut ok = true;
+        for (arg, v) in table {
+            if arg == "do" {
+                continue;
+            }
+            let Some(src) = v.as_str() else {
+                errs.push(&key, format!("`{arg}` must be an expression string"));
+                ok = false;
+                continue;
+            };
+            if arg == "when" {
+                decl.when = errs.condition(&key, src, scope);
+                ok &= decl.when.is_some();
+                continue;
+            }
+            let Some((_, want, _)) = spec.args.iter().find(|(n, _, _)| n == arg) else {
+                let names: Vec<&str> = spec.args.iter().map(|(n, _, _)| *n).collect();
+                errs.push(
+                    &key,
+                    format!(
+                        "{name} has no argument `{arg}`{} (it takes {})",
+                        crate::engine::check::suggest(arg, &names),
+                        names.join(", ")
+                    ),
+                );
+                ok = false;
+                continue;
+            };
+            let Some(e) = errs.expr(&key, src) else {
+                ok = false;
+                continue;
+            };
+            match errs.typed(&key, src, &e, scope) {
+                Some(t) if t.fits(*want) => decl.args.push((arg.clone(), e)),
+                Some(t) => {
+                    errs.push(
+                        &key,
+                        format!(
+                            "`{arg}` needs {}, this is {}",
+                            want.describe(),
+                            t.describe()
+                        ),
+                    );
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        for (arg, _, required) in spec.args {
+            if *required && !table.contains_key(*arg) {
+                errs.push(&key, format!("{name} needs `{arg}`"));
+                ok = false;
+            }
+        }
+        if ok {
+            out.push(decl);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -76,6 +76,9 @@ pub struct FixFile {
     pub summary: String,
     #[serde(default)]
     pub commands: Vec<CommandFile>,
+    /// What `claw-doctor fix` does: `{ do = "<action>", when = "<condition>", <arg> = "<expr>" }`.
+    #[serde(default)]
+    pub actions: Vec<toml::Table>,
 }
 
 #[derive(Debug, Deserialize)]

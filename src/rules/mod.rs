@@ -8,7 +8,7 @@
 mod compile;
 mod file;
 
-pub use compile::{Command, Docs, EvidenceKind, EvidenceSpec, Rule, SubjectField};
+pub use compile::{ActionDecl, Command, Docs, EvidenceKind, EvidenceSpec, Rule, SubjectField};
 
 use anyhow::Context;
 use std::path::{Path, PathBuf};

@@ -9,7 +9,7 @@
 //! with credentials replaced by `<redacted>`.
 
 mod creds;
-mod dotenv;
+pub mod dotenv;
 mod packages;
 mod plist;
 mod read;
