@@ -276,6 +276,31 @@ impl Lab<'_> {
         Ok(text)
     }
 
+    /// `fix --yes --only ID` where the rule holds the repair: it must say "not applied" with a
+    /// reason, exit 1, and change nothing (no backup set).
+    pub fn fix_declined(&self, label: &str, id: &str) -> anyhow::Result<()> {
+        let state = self.state.to_string_lossy().into_owned();
+        let backups = self.state.join(".claw-doctor/backups");
+        let sets = |p: &Path| std::fs::read_dir(p).map(|d| d.count()).unwrap_or(0);
+        let before = sets(&backups);
+        let (code, text, out) = self.run_doctor(
+            label,
+            &["fix", "--yes", "--break-glass", "--only", id, "--state-dir", &state],
+        )?;
+        let line = text
+            .lines()
+            .find(|l| l.contains(id) && l.contains("not applied"));
+        if code != 1 || line.is_none() || sets(&backups) != before {
+            bail!(
+                "fix --only {id} should decline (exit 1, \"not applied\", no backup set), exited {code} ({}):\n{}",
+                out.display(),
+                last_lines(&text, 12)
+            );
+        }
+        self.say(format!("fix declined: {}", line.unwrap_or_default().trim()));
+        Ok(())
+    }
+
     /// `fix` while the gateway runs must refuse (exit 2) and change nothing.
     pub fn fix_refused(&self, label: &str) -> anyhow::Result<()> {
         let state = self.state.to_string_lossy().into_owned();
@@ -293,20 +318,41 @@ impl Lab<'_> {
         Ok(())
     }
 
-    /// `claw-doctor restore-backup --latest --yes --state-dir S`.
-    pub fn restore_latest(&self, label: &str) -> anyhow::Result<()> {
+    /// `claw-doctor restore-backup --latest --yes --state-dir S`. A gateway started after the fix
+    /// rewrites what it touched (`lastSeenAtMs`, the token cache), so restore refuses those paths
+    /// as changed since (exit 2, naming `--force`); that refusal is asserted, then `--force`
+    /// restores and keeps what the gateway wrote in a new set. Returns whether `--force` was
+    /// needed.
+    pub fn restore_latest(&self, label: &str) -> anyhow::Result<bool> {
         let state = self.state.to_string_lossy().into_owned();
-        let (code, text, out) = self.run_doctor(
-            label,
-            &["restore-backup", "--latest", "--yes", "--state-dir", &state],
-        )?;
-        if code != 0 {
+        let args = ["restore-backup", "--latest", "--yes", "--state-dir", &state];
+        let (code, text, out) = self.run_doctor(label, &args)?;
+        if code == 0 {
+            return Ok(false);
+        }
+        if code != 2 || !text.contains("changed since") || !text.contains("--force") {
             bail!(
                 "restore-backup {label} exited {code} ({}):\n{}",
                 out.display(),
                 last_lines(&text, 12)
             );
         }
-        Ok(())
+        self.rec.borrow_mut().notes.push(format!(
+            "restore-backup refused what the restarted gateway had rewritten ({}); --force restored it",
+            text.lines()
+                .find(|l| l.contains("not restored"))
+                .unwrap_or("changed since")
+                .trim()
+        ));
+        let forced = format!("{label}-force");
+        let (code, text, out) = self.run_doctor(&forced, &[&args[..], &["--force"]].concat())?;
+        if code != 0 {
+            bail!(
+                "restore-backup {forced} exited {code} ({}):\n{}",
+                out.display(),
+                last_lines(&text, 12)
+            );
+        }
+        Ok(true)
     }
 }

@@ -165,6 +165,8 @@ impl Call {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Repair {
     Verified,
+    /// `fix` declined to repair it offline (with its reason), as the rule says it should
+    Declined,
     Skipped,
     Failed,
 }

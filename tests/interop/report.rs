@@ -56,6 +56,7 @@ fn repair_text(r: &Option<Repair>, passed: bool) -> &'static str {
     match r {
         None => "n/a",
         Some(Repair::Verified) => "verified",
+        Some(Repair::Declined) => "declined (by rule)",
         Some(Repair::Skipped) => "skipped",
         Some(Repair::Failed) if passed => "failed",
         Some(Repair::Failed) => "FAILED",
