@@ -514,3 +514,55 @@ fn approval_deadlock_grants_the_local_device_what_it_needs() {
     });
     cycle(&sb, "approval-deadlock", true);
 }
+
+#[test]
+fn pending_entry_malformed_removes_the_entry_by_its_key() {
+    let sb = Sandbox::new("json-scope-upgrade");
+    edit_json(&sb, "devices/pending.json", |v| {
+        v["broken"] = serde_json::Value::Null;
+    });
+    cycle(&sb, "pending-entry-malformed", false);
+    sb.run(&["fix", "--yes", "--only", "pending-entry-malformed"]);
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sb.state().join("devices/pending.json")).unwrap())
+            .unwrap();
+    assert!(v.get("broken").is_none(), "{v}");
+    assert!(
+        v.get("5e525831-e396-41eb-bb30-c19c1a265047").is_some(),
+        "the well-formed request stays: {v}"
+    );
+}
+
+#[test]
+fn pending_request_expired_prunes_it() {
+    let sb = Sandbox::new("json-scope-upgrade");
+    edit_json(&sb, "devices/pending.json", |v| {
+        v["5e525831-e396-41eb-bb30-c19c1a265047"]["ts"] = serde_json::json!(1795250000000u64);
+    });
+    cycle(&sb, "pending-request-expired", false);
+}
+
+#[test]
+fn bind_invalid_value_and_gateway_mode_missing_set_only_their_key() {
+    let sb = Sandbox::new("json-healthy");
+    edit_json(&sb, "openclaw.json", |v| {
+        v["gateway"]["bind"] = "0.0.0.0".into()
+    });
+    cycle(&sb, "bind-invalid-value", true);
+    let sb = Sandbox::new("sqlite-healthy");
+    edit_json(&sb, "openclaw.json", |v| {
+        v["gateway"].as_object_mut().unwrap().remove("mode");
+    });
+    cycle(&sb, "gateway-mode-missing", true);
+    sb.run(&[
+        "fix",
+        "--yes",
+        "--break-glass",
+        "--only",
+        "gateway-mode-missing",
+    ]);
+    let cfg: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sb.state().join("openclaw.json")).unwrap()).unwrap();
+    assert_eq!(cfg["gateway"]["mode"], "local");
+    assert_eq!(cfg["gateway"]["bind"], "loopback", "nothing else changes");
+}

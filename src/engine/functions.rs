@@ -548,6 +548,23 @@ pub static FUNCTIONS: &[Func] = &[
         |_, a| { Ok(fingerprint_text(&a[0]).map_or(Value::Null, Value::String)) }
     ),
     f!(
+        "known_non_secret",
+        [Ty::Any],
+        0,
+        Ret::Ty(Ty::Str),
+        "`placeholder`, `redaction-sentinel` or `undefined-or-null` when a secret (or config secret value) is one of the values OpenClaw knows are not secrets, matched by fingerprint; else null",
+        |_, a| {
+            let s = match a[0].get("kind").and_then(Value::as_str) {
+                Some("literal") => a[0].get("value"),
+                _ => Some(&*a[0]),
+            };
+            Ok(s.and_then(|s| s.get("fingerprint"))
+                .and_then(Value::as_str)
+                .and_then(crate::facts::secrets::known_non_secret)
+                .map_or(Value::Null, |k| json!(k)))
+        }
+    ),
+    f!(
         "octal",
         [Ty::Int],
         0,

@@ -84,6 +84,7 @@ pub const RECORDS: &[Record] = &[
             ("approvedAtMs", Ty::Int),
             ("lastSeenAtMs", Ty::Int),
             ("lastSeenReason", Ty::Str),
+            ("pendingFields", STRS),
             ("defects", STRS),
         ],
     },

@@ -12,6 +12,7 @@
 
 pub mod net;
 pub mod scopes;
+pub mod secrets;
 
 use crate::version::Version;
 

@@ -18,6 +18,8 @@ const TARGETS: &[(&str, &[&str])] = &[
             "devices/paired.json.bak",
             "devices/paired.json.migrated",
             "devices.bak/paired.json",
+            "devices.old/paired.json",
+            "devices.backup/paired.json",
         ],
     ),
     (
@@ -26,6 +28,8 @@ const TARGETS: &[(&str, &[&str])] = &[
             "devices/pending.json.bak",
             "devices/pending.json.migrated",
             "devices.bak/pending.json",
+            "devices.old/pending.json",
+            "devices.backup/pending.json",
         ],
     ),
     (
@@ -33,11 +37,18 @@ const TARGETS: &[(&str, &[&str])] = &[
         &[
             "identity/device-auth.json.bak",
             "identity.bak/device-auth.json",
+            "identity.old/device-auth.json",
+            "identity.backup/device-auth.json",
         ],
     ),
     (
         "identity/device.json",
-        &["identity/device.json.bak", "identity.bak/device.json"],
+        &[
+            "identity/device.json.bak",
+            "identity.bak/device.json",
+            "identity.old/device.json",
+            "identity.backup/device.json",
+        ],
     ),
 ];
 

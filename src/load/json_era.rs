@@ -45,9 +45,10 @@ fn read_doc(
     if !matches!(read, Ok(None)) {
         *present = true;
     }
+    // From about 2026.4.26 the device pairing store is read strictly (invalid JSON throws
+    // JsonFileReadError on every read, #122822); earlier releases read it as `{}` (#71873).
     let consequence = match rel {
-        PAIRED => format!("{EMPTY_STORE}: every device looks unpaired and must pair again"),
-        PENDING => format!("{EMPTY_STORE}: pending requests are lost"),
+        PAIRED | PENDING => "OpenClaw 2026.4.26+ fails every pairing read on it with JsonFileReadError (the client sees close 1000, no request is created); older releases read it as empty, so every device looked unpaired".to_string(),
         IDENTITY => {
             "OpenClaw silently generates a new identity over it: a new deviceId that is not paired"
                 .to_string()
@@ -106,6 +107,24 @@ fn invalid_entry(rel: &str, key: &str, v: &Value) -> LoadProblem {
     )
 }
 
+/// One `pending.json` entry. A non-object entry still becomes a (field-less) record so the
+/// malformed-entry rule can name it and a repair can remove it by its key.
+fn pending_entry(origin: &Origin, key: &str, v: &Value) -> PendingRequest {
+    let empty = Map::new();
+    let mut p = records::pending_request(origin, key, v.as_object().unwrap_or(&empty));
+    if !v.is_object() {
+        p.defects = vec![format!(
+            "entry: expected an object, found {}",
+            super::fields::json_type(v)
+        )];
+    } else if p.request_id.as_deref().is_some_and(|id| id != key) {
+        // `devices approve <requestId>` looks the request up by its key.
+        p.defects
+            .push("requestId: differs from its key".to_string());
+    }
+    p
+}
+
 pub fn load(state_dir: &Path, live: bool) -> JsonStores {
     let mut s = JsonStores::default();
     let origin = |rel: &str| Origin {
@@ -121,10 +140,12 @@ pub fn load(state_dir: &Path, live: bool) -> JsonStores {
                 s.problems.push(
                     LoadProblem::new(
                         PAIRED,
-                        ProblemKind::WrongType,
+                        ProblemKind::LegacyArray,
                         "legacy array form, not an object keyed by deviceId",
                     )
-                    .with_consequence(format!("{EMPTY_STORE}: every device looks unpaired")),
+                    .with_consequence(format!(
+                        "{EMPTY_STORE}: every device looks unpaired, and the next pairing write replaces the array"
+                    )),
                 );
                 for (i, item) in items.iter().enumerate() {
                     match item.as_object() {
@@ -157,11 +178,9 @@ pub fn load(state_dir: &Path, live: bool) -> JsonStores {
         && let Some(map) = as_store(&doc, PENDING, &mut s.problems)
     {
         for (k, v) in map {
-            match v.as_object() {
-                Some(o) => s
-                    .pending
-                    .push(records::pending_request(&origin(PENDING), k, o)),
-                None => s.problems.push(invalid_entry(PENDING, k, v)),
+            s.pending.push(pending_entry(&origin(PENDING), k, v));
+            if !v.is_object() {
+                s.problems.push(invalid_entry(PENDING, k, v));
             }
         }
     }
@@ -288,7 +307,7 @@ mod tests {
             p.consequence
                 .as_deref()
                 .unwrap()
-                .contains("every device looks unpaired")
+                .contains("JsonFileReadError")
         );
     }
 
@@ -298,7 +317,7 @@ mod tests {
         let s = load(dir.path(), true);
         assert_eq!(s.devices.len(), 1);
         assert!(!s.devices[0].live, "OpenClaw reads the array as empty");
-        assert_eq!(s.problems[0].kind, ProblemKind::WrongType);
+        assert_eq!(s.problems[0].kind, ProblemKind::LegacyArray);
         assert_eq!(s.problems[1].kind, ProblemKind::InvalidRecord);
     }
 
@@ -318,6 +337,27 @@ mod tests {
         assert!(kinds.contains(&(PENDING, ProblemKind::WrongType)));
         assert!(kinds.contains(&(PAIRED, ProblemKind::InvalidRecord)));
         assert!(kinds.contains(&(IDENTITY, ProblemKind::WrongType)));
+    }
+
+    #[test]
+    fn malformed_pending_entries_become_records_with_defects() {
+        let dir = state_with(&[(
+            PENDING,
+            r#"{"r1": 5, "r2": {"requestId": "other", "deviceId": "d", "publicKey": "k", "ts": 1},
+                "r3": {"requestId": "r3", "deviceId": "d", "publicKey": "k", "ts": 1}}"#,
+        )]);
+        let s = load(dir.path(), true);
+        let by_key = |k: &str| s.pending.iter().find(|p| p.key == k).unwrap();
+        assert_eq!(
+            by_key("r1").defects,
+            vec!["entry: expected an object, found number"]
+        );
+        assert_eq!(
+            by_key("r2").defects,
+            vec!["requestId: differs from its key"]
+        );
+        assert!(by_key("r3").defects.is_empty());
+        assert_eq!(s.problems.len(), 1, "{:?}", s.problems);
     }
 
     #[test]

@@ -88,11 +88,20 @@ pub fn paired_device(origin: &Origin, key: &str, obj: &Map<String, Value>) -> Pa
         approved_at_ms: f.int("approvedAtMs"),
         last_seen_at_ms: f.int("lastSeenAtMs"),
         last_seen_reason: f.str("lastSeenReason"),
+        pending_fields: PENDING_ONLY
+            .iter()
+            .filter(|k| obj.contains_key(**k))
+            .map(|k| k.to_string())
+            .collect(),
         defects: Vec::new(),
     };
     d.defects = f.defects;
     d
 }
+
+/// Fields a pending request has and a paired record never has: their presence in the paired
+/// store means a request was pasted there by hand (the SQLite import rejects it, S21).
+const PENDING_ONLY: [&str; 5] = ["requestId", "ts", "isRepair", "silent", "refreshedAtMs"];
 
 pub fn pending_request(origin: &Origin, key: &str, obj: &Map<String, Value>) -> PendingRequest {
     let mut f = Fields::new(obj);
@@ -330,6 +339,21 @@ mod tests {
             d.defects.iter().any(|x| x.starts_with("tokens.operator")),
             "{:?}",
             d.defects
+        );
+    }
+
+    #[test]
+    fn pending_shaped_paired_record_is_named() {
+        // The shape of #134340: a pending request moved into paired.json by hand.
+        let v = json!({"requestId": "r1", "deviceId": "d", "publicKey": "k", "isRepair": false, "ts": 5});
+        let d = paired_device(&origin(), "d", v.as_object().unwrap());
+        assert_eq!(d.pending_fields, vec!["requestId", "ts", "isRepair"]);
+        assert_eq!(d.created_at_ms, None);
+        let v = json!({"deviceId": "d", "publicKey": "k", "createdAtMs": 1, "approvedAtMs": 2});
+        assert!(
+            paired_device(&origin(), "d", v.as_object().unwrap())
+                .pending_fields
+                .is_empty()
         );
     }
 

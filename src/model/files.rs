@@ -86,6 +86,9 @@ pub enum ProblemKind {
     NotJson,
     /// Valid JSON of the wrong shape (an array where an object is expected, ...).
     WrongType,
+    /// `devices/paired.json` in the pre-2026.1 array form (`[{deviceId, ...}]`): its records
+    /// are loaded (not live) so a repair can rewrite them keyed by deviceId.
+    LegacyArray,
     /// A record inside a store is missing required fields or has wrong types.
     InvalidRecord,
     /// Key material that does not parse or does not match.

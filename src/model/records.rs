@@ -72,6 +72,9 @@ pub struct PairedDevice {
     pub approved_at_ms: Option<i64>,
     pub last_seen_at_ms: Option<i64>,
     pub last_seen_reason: Option<String>,
+    /// Fields only pending requests carry (`requestId`, `ts`, `isRepair`, `silent`,
+    /// `refreshedAtMs`): a request pasted into the paired store by hand (S21).
+    pub pending_fields: Vec<String>,
     /// Fields present with the wrong type, or other per-record defects, as `field: what`.
     pub defects: Vec<String>,
 }

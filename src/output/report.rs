@@ -564,6 +564,7 @@ mod tests {
             approved_at_ms: None,
             last_seen_at_ms: None,
             last_seen_reason: None,
+            pending_fields: Vec::new(),
             defects: Vec::new(),
         };
         m.devices = (0..400).map(device).collect();

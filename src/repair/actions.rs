@@ -57,7 +57,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "remove-pending",
         args: &[("request", Ty::Str, true)],
-        doc: "remove a pending request from the live store (kept in the backup)",
+        doc: "remove a pending request from the live store, found by requestId, else by its key (kept in the backup)",
     },
     ActionSpec {
         name: "move-aside",

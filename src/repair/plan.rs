@@ -367,9 +367,11 @@ fn act(
         }
         "remove-pending" => {
             let request = req(a, "request")?;
+            // By requestId, else by its key in the store: a malformed entry may lack the id.
             let p = model
                 .live_pending()
                 .find(|p| p.request_id.as_deref() == Some(request))
+                .or_else(|| model.live_pending().find(|p| p.key == request))
                 .ok_or_else(|| format!("request {request} is not in the live store"))?;
             ws.put_record(p.store, Table::Pending, &Key::id(&p.key), None)?;
             targets.push(format!("pending:{}", p.key));
