@@ -285,7 +285,15 @@ impl Lab<'_> {
         let before = sets(&backups);
         let (code, text, out) = self.run_doctor(
             label,
-            &["fix", "--yes", "--break-glass", "--only", id, "--state-dir", &state],
+            &[
+                "fix",
+                "--yes",
+                "--break-glass",
+                "--only",
+                id,
+                "--state-dir",
+                &state,
+            ],
         )?;
         let line = text
             .lines()

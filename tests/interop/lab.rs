@@ -179,7 +179,7 @@ pub struct Record {
     /// claw-doctor's advice (`fix.commands`) was run against the gateway and worked
     pub advice: Vec<String>,
     /// disagreements between a rule and the gateway, with evidence
-    pub known: Vec<String>,
+    pub disagreements: Vec<String>,
     pub notes: Vec<String>,
 }
 

@@ -103,7 +103,7 @@ pub fn table(outcomes: &[Outcome], total_secs: f64, isolation: &str) -> String {
         if let Some(e) = &o.error {
             let _ = writeln!(details, "\nFAIL {name}: {e}");
         }
-        for k in &o.record.known {
+        for k in &o.record.disagreements {
             let _ = writeln!(details, "\nDISAGREEMENT {name}: {k}");
         }
         for n in &o.record.notes {

@@ -289,16 +289,18 @@ impl Lab<'_> {
     }
 
     /// A disagreement between claw-doctor's rules and the real gateway, found by comparing what a
-    /// finding says with what the gateway did: reported (and listed in the summary), not a
-    /// failure, because the rule files are not this suite's to change.
-    fn known(&self, what: &str, disagreement: Option<String>) {
+    /// finding says with what the gateway did: listed in the summary with its evidence, and the
+    /// scenario fails (the rule must be fixed in `rules/`).
+    fn disagrees(&self, what: &str, disagreement: Option<String>) -> anyhow::Result<()> {
         if let Some(evidence) = disagreement {
-            self.say(format!("KNOWN DISAGREEMENT: {what}: {evidence}"));
+            self.say(format!("DISAGREEMENT: {what}: {evidence}"));
             self.rec
                 .borrow_mut()
-                .known
+                .disagreements
                 .push(format!("{what}. Evidence: {evidence}"));
+            bail!("claw-doctor disagrees with the gateway: {what}");
         }
+        Ok(())
     }
 
     fn broken(&self, scan: &Scan) {
@@ -670,7 +672,9 @@ fn metadata_upgrade(lab: &mut Lab) -> anyhow::Result<()> {
         &[
             ("device-metadata-drift", Sev::Error),
             ("log-pairing-required", Sev::Warning),
-            ("non-local-host-header", Sev::Warning),
+            // since 2026.3.29 the Host header does not make a loopback connection remote for
+            // pairing: the gateway's warning is reported, as info
+            ("non-local-host-header", Sev::Info),
         ],
         &others(&["device-metadata-drift"]),
     )?;
@@ -704,7 +708,7 @@ fn metadata_upgrade(lab: &mut Lab) -> anyhow::Result<()> {
         ),
         (true, false) => {
             local.expect_refused(Refusal::MetadataUpgrade)?;
-            lab.known(
+            lab.disagrees(
                 "non-local-host-header (warning) says a local connection would have had the \
                  metadata-upgrade approved silently, but the gateway refuses it from a loopback Host too",
                 Some(format!(
@@ -712,7 +716,7 @@ fn metadata_upgrade(lab: &mut Lab) -> anyhow::Result<()> {
                     scan.message("non-local-host-header"),
                     local.file.display()
                 )),
-            );
+            )?;
         }
     }
     Ok(())
@@ -776,7 +780,7 @@ fn legacy_metadata(lab: &mut Lab) -> anyhow::Result<()> {
         .context("legacy-device-metadata missing after the remote attempt")?;
     if !local.ok() {
         local.expect_refused(Refusal::RoleUpgrade)?;
-        lab.known(
+        lab.disagrees(
             "once a remote connect left a role-upgrade request pending, 2026.7.35 refuses the local \
              reconnect as well, but legacy-device-metadata stays a warning saying a local reconnect \
              rebuilds the record",
@@ -788,7 +792,7 @@ fn legacy_metadata(lab: &mut Lab) -> anyhow::Result<()> {
                     local.file.display()
                 )
             }),
-        );
+        )?;
     }
     // claw-doctor never invents tokens: with `tokens` missing, its fix declines and the scan's
     // advice (approve the role upgrade) is the way out, checked below
@@ -880,7 +884,7 @@ fn token_drift_env_v9(lab: &mut Lab) -> anyhow::Result<()> {
     let scan = lab.scan("env", Logs::Files(&log_files(&log)), &[])?;
     lab.broken(&scan);
     scan.expect(&[], &["log-token-mismatch", "log-pairing-required"])?;
-    lab.known(
+    lab.disagrees(
         "2026.9.6's CLI is not broken by a stray OPENCLAW_GATEWAY_TOKEN in <state>/.env \
          (it connected with the config token), but gateway-token-drift says the local CLI sends it",
         match scan.severity("gateway-token-drift") {
@@ -891,8 +895,7 @@ fn token_drift_env_v9(lab: &mut Lab) -> anyhow::Result<()> {
             )),
             _ => None,
         },
-    );
-    Ok(())
+    )
 }
 
 /// 2026.7.35: loopback connections with a host name in Host: the alias CLI (pairs fine) and a
@@ -970,7 +973,7 @@ fn store_unparseable(lab: &mut Lab) -> anyhow::Result<()> {
     let msg = scan.message("store-unparseable");
     let refusal = call.refusal();
     let parse_errors = lab.log_lines_since(m, "JsonFileReadError");
-    lab.known(
+    lab.disagrees(
         "2026.7.35 does not treat a cut-off paired.json as empty: every device-identity connect \
          fails with JsonFileReadError and closes 1000 without a reason (no pairing request), but \
          store-unparseable says it is silently treated as empty",
@@ -984,6 +987,13 @@ fn store_unparseable(lab: &mut Lab) -> anyhow::Result<()> {
                 parse_errors.first().map(String::as_str).unwrap_or_default()
             )
         }),
+    )?;
+    // and what it says instead must be what the gateway did
+    ensure!(
+        refusal != Some(Refusal::Closed1000)
+            || parse_errors.is_empty()
+            || msg.contains("JsonFileReadError"),
+        "store-unparseable does not name the JsonFileReadError the gateway logged: {msg}"
     );
     lab.repair(|lab| {
         lab.fix("fix", true)?;
