@@ -293,6 +293,8 @@ impl Lab<'_> {
                 id,
                 "--state-dir",
                 &state,
+                "--log",
+                &self.log.to_string_lossy(),
             ],
         )?;
         let line = text
