@@ -161,6 +161,35 @@ fn rules_and_explain_come_from_the_rule_files() {
         .count();
     assert_eq!(ids.len(), on_disk, "every rule file is embedded");
     assert!(ids.contains(&"pending-pairing-request"));
+    // issue 7's contract: every catalog id is listed, with its docs and both kinds of cases
+    let catalog = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/catalog.txt"),
+    )
+    .unwrap();
+    for id in catalog
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next())
+    {
+        assert!(ids.contains(&id), "catalog id {id} is not listed");
+    }
+    for r in doc["rules"].as_array().unwrap() {
+        let id = &r["checkId"];
+        for part in ["checks", "why", "fix", "safety"] {
+            let text = r["docs"][part].as_str().unwrap_or_default();
+            assert!(text.trim().len() > 20, "{id}: docs.{part} is empty");
+        }
+        assert!(
+            r["cases"]["fire"].as_u64() >= Some(1),
+            "{id}: {}",
+            r["cases"]
+        );
+        assert!(
+            r["cases"]["silent"].as_u64() >= Some(1),
+            "{id}: {}",
+            r["cases"]
+        );
+    }
 
     let out = bin()
         .args(["explain", "pending-pairing-request"])
@@ -295,4 +324,20 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
         "{err:?}"
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("log-pairing-required"));
+}
+
+#[test]
+fn fix_on_a_healthy_state_says_nothing_to_change_once_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    common::copy_tree(&common::fixtures_dir().join("json-healthy"), &state);
+    let out = bin()
+        .args(["fix", "--yes", "--no-logs", "--state-dir"])
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("nothing to change").count(), 1, "{text}");
+    assert!(!state.join(".claw-doctor/backups").exists());
 }

@@ -278,6 +278,70 @@ fn insecure_auth_flag_json_and_json5_keep_the_rest_of_the_config() {
 }
 
 #[test]
+fn unknown_config_keys_removes_invented_keys_and_keeps_migratable_ones() {
+    let sb = Sandbox::new("sqlite-healthy");
+    let cfg = sb.state().join("openclaw.json");
+    write(
+        &sb,
+        "openclaw.json",
+        r#"// hand-written
+{
+  gateway: {
+    mode: "local", port: 28789, bind: "loopback",
+    auth: { mode: "token", token: "lab-token-AAAAAAAAAAAAAAAAAAAAAAAA", pairing: "disabled" },
+    localExec: { requirePairing: false },
+  },
+  telemetry: { enabled: false },
+}
+"#,
+    );
+    cycle(&sb, "unknown-config-keys", true);
+
+    // `web` is 2026.9.6's own migration's to move (to channels.whatsapp.enabled): kept.
+    edit_json5_add_web(&cfg);
+    let out = sb.run(&[
+        "fix",
+        "--yes",
+        "--break-glass",
+        "--only",
+        "unknown-config-keys",
+    ]);
+    assert_ne!(out.status.code(), Some(2), "{}", text(&out));
+    let after = std::fs::read_to_string(&cfg).unwrap();
+    assert!(after.starts_with("// hand-written\n"), "{after}");
+    assert!(
+        !after.contains("pairing") && !after.contains("localExec"),
+        "{after}"
+    );
+    assert!(
+        after.contains("web: { enabled: false }") && after.contains("telemetry"),
+        "{after}"
+    );
+    let findings = sb.scan_json()["findings"].clone();
+    let left: Vec<_> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["checkId"] == "unknown-config-keys")
+        .map(|f| (f["subject"]["key"].clone(), f["severity"].clone()))
+        .collect();
+    assert_eq!(
+        left,
+        vec![(serde_json::json!("web"), serde_json::json!("info"))]
+    );
+}
+
+fn edit_json5_add_web(cfg: &std::path::Path) {
+    let text = std::fs::read_to_string(cfg).unwrap();
+    let text = text.replacen(
+        "  telemetry:",
+        "  web: { enabled: false },\n  telemetry:",
+        1,
+    );
+    std::fs::write(cfg, text).unwrap();
+}
+
+#[test]
 fn untrusted_proxy_headers() {
     cycle(
         &Sandbox::new("json-not-paired-proxy"),

@@ -114,7 +114,9 @@ pub fn run(g: &GlobalArgs, args: &FixArgs, env: &Env) -> anyhow::Result<Status> 
         });
     }
     if planned.plans.is_empty() {
-        say("nothing to change\n", &redactor)?;
+        if ask_each {
+            say("nothing to change\n", &redactor)?; // `show` said it otherwise
+        }
         return Ok(remaining(&outcome.findings, g));
     }
     // The gateway may have been started while the user read the diffs.

@@ -23,6 +23,8 @@ fn eras(r: &Rule) -> String {
 }
 
 fn rule_json(r: &Rule) -> serde_json::Value {
+    let cases = crate::rules::builtin_case_counts(&r.source)
+        .map(|(fire, silent)| json!({"fire": fire, "silent": silent}));
     json!({
         "checkId": r.id,
         "area": r.area,
@@ -33,6 +35,8 @@ fn rule_json(r: &Rule) -> serde_json::Value {
         "versions": r.versions_text,
         "source": r.source,
         "references": r.references,
+        "docs": {"checks": r.docs.checks, "why": r.docs.why, "fix": r.docs.fix, "safety": r.docs.safety},
+        "cases": cases,
     })
 }
 
@@ -98,7 +102,6 @@ pub fn explain(g: &GlobalArgs, id: &str) -> anyhow::Result<Status> {
     };
     let text = if g.format == Some(Format::Json) {
         let mut v = rule_json(r);
-        v["docs"] = json!({"checks": r.docs.checks, "why": r.docs.why, "fix": r.docs.fix, "safety": r.docs.safety});
         v["condition"] = json!(r.condition_text.trim());
         serde_json::to_string_pretty(&v)? + "\n"
     } else {

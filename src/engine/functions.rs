@@ -607,6 +607,32 @@ pub static FUNCTIONS: &[Func] = &[
         }
     ),
     f!(
+        "config_key_status",
+        [Ty::Str],
+        0,
+        Ret::Ty(Ty::Str),
+        "why this version refuses a `config.keyPaths` key: `unknown` (in neither 2026.7.35 nor 2026.9.6), `newer` (2026.9 only, on 2026.7 or older), `migrated` / `retired` (a 2026.7.35 key that 2026.8+ migrates at start / does not); null when accepted",
+        |c, a| {
+            Ok(a[0]
+                .as_str()
+                .and_then(|k| crate::facts::config_keys::status(k, c.version.as_ref()))
+                .map_or(Value::Null, |r| json!(r)))
+        }
+    ),
+    f!(
+        "plaintext_ws_target",
+        [Ty::Str],
+        0,
+        Ret::Ty(Ty::Str),
+        "what a plaintext `ws://`/`http://` gateway URL points at, as OpenClaw's clients judge it: `private-address`, `hostname` or `public-address`; null for `wss://`, loopback and non-URLs",
+        |_, a| {
+            Ok(a[0]
+                .as_str()
+                .and_then(net::plaintext_ws_target)
+                .map_or(Value::Null, |r| json!(r)))
+        }
+    ),
+    f!(
         "log_total",
         [Ty::Str],
         0,

@@ -300,6 +300,7 @@ pub const RECORDS: &[Record] = &[
             ("hooksToken", SECRET_VALUE),
             ("envBlockVars", STRS),
             ("hasIncludes", Ty::Bool),
+            ("keyPaths", STRS),
         ],
     },
     Record {

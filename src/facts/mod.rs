@@ -10,6 +10,7 @@
 //! `[N96]`). A `None` version means "unknown" and is answered with the behaviour of the newest
 //! release we know (2026.9.6), because that is what a fresh install runs.
 
+pub mod config_keys;
 pub mod net;
 pub mod scopes;
 pub mod secrets;

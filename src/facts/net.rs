@@ -204,6 +204,47 @@ pub fn is_private(addr: &str) -> bool {
     }
 }
 
+/// How OpenClaw's clients judge a plaintext gateway URL (`isSecureWebSocketUrl`, identical in
+/// 2026.7.35 `dist/net-*.js` and 2026.9.6 `dist/websocket-transport-*.mjs`): `None` for `wss://`,
+/// `https://`, other schemes and loopback hosts (`localhost`, 127/8, `::1`); else
+/// * `private-address`: a private, CGNAT, link-local or unique-local IP literal, or a `.local` /
+///   `.ts.net` name: accepted by 2026.7.35 and 2026.9.6, refused by 2026.2.19 (PR #20803);
+/// * `hostname`: any other name: refused unless the client sets `OPENCLAW_ALLOW_INSECURE_PRIVATE_WS=1`;
+/// * `public-address`: a public IP literal: refused, whatever the environment says.
+pub fn plaintext_ws_target(url: &str) -> Option<&'static str> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "ws" | "http") {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if hostport.starts_with('[') {
+        hostport.split_inclusive(']').next().unwrap_or(hostport)
+    } else {
+        hostport.split(':').next().unwrap_or(hostport)
+    };
+    let host = host.to_ascii_lowercase();
+    let name = host.trim_end_matches('.');
+    if name == "localhost" || is_loopback(&host) {
+        return None;
+    }
+    match normalize_addr(&host) {
+        Some(ip) => {
+            let link_local = match ip {
+                IpAddr::V4(a) => a.is_link_local(),
+                IpAddr::V6(a) => a.is_unicast_link_local(),
+            };
+            Some(if is_private(&host) || link_local {
+                "private-address"
+            } else {
+                "public-address"
+            })
+        }
+        None if name.ends_with(".local") || name.ends_with(".ts.net") => Some("private-address"),
+        None => Some("hostname"),
+    }
+}
+
 /// A CIDR that trusts whole networks: IPv4 prefix ≤ 16, IPv6 prefix ≤ 48, and for IPv4-mapped
 /// ranges an IPv4-equivalent prefix (prefix − 96) ≤ 16. Addresses and invalid entries are not wide.
 pub fn is_wide(cidr: &str) -> bool {
@@ -619,5 +660,56 @@ mod tests {
             }
         }
         assert_eq!(prefix_len("10.0.0.0/00000000000000000008"), Some(8));
+    }
+
+    #[test]
+    fn plaintext_ws_targets_as_openclaw_judges_them() {
+        for ok in [
+            "wss://gw.example.com",
+            "https://1.2.3.4",
+            "ws://127.0.0.1:18789",
+            "ws://localhost:18789/",
+            "ws://[::1]:18789",
+            "WS://LOCALHOST.",
+            "ssh://host",
+        ] {
+            assert_eq!(plaintext_ws_target(ok), None, "{ok}");
+        }
+        for private in [
+            "ws://192.168.1.5:18789",
+            "ws://10.0.0.2",
+            "http://172.18.0.2:18789",
+            "ws://100.107.189.53:18789",
+            "ws://[fd00::1]:18789",
+            "ws://169.254.1.1",
+            "ws://nas.local:18789",
+            "ws://gw.tail1234.ts.net",
+            "ws://user:pw@10.1.1.1:1/x",
+        ] {
+            assert_eq!(
+                plaintext_ws_target(private),
+                Some("private-address"),
+                "{private}"
+            );
+        }
+        for name in [
+            "ws://gateway.home:18789",
+            "ws://nas",
+            "ws://openclaw.example.com/ws",
+        ] {
+            assert_eq!(plaintext_ws_target(name), Some("hostname"), "{name}");
+        }
+        for public in [
+            "ws://203.0.113.10:18789",
+            "ws://8.8.8.8",
+            "ws://[2001:db8::1]:18789",
+            "ws://100.128.0.1",
+        ] {
+            assert_eq!(
+                plaintext_ws_target(public),
+                Some("public-address"),
+                "{public}"
+            );
+        }
     }
 }

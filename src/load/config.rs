@@ -141,7 +141,32 @@ pub fn facts(doc: &Value) -> ConfigFacts {
         hooks_token: at(doc, "hooks.token").map(secret_value),
         env_block_vars,
         has_includes: has_include(doc),
+        key_paths: key_paths(doc),
     }
+}
+
+/// The dotted paths of every key directly under the checked objects
+/// ([`CHECKED_PREFIXES`](crate::facts::config_keys::CHECKED_PREFIXES)); a level that is absent or
+/// not an object contributes nothing (its type is another check's business).
+pub fn key_paths(doc: &Value) -> Vec<String> {
+    crate::facts::config_keys::CHECKED_PREFIXES
+        .iter()
+        .filter_map(|p| {
+            let o = if p.is_empty() {
+                doc.as_object()
+            } else {
+                at(doc, p)?.as_object()
+            };
+            Some(o?.keys().map(move |k| {
+                if p.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{p}.{k}")
+                }
+            }))
+        })
+        .flatten()
+        .collect()
 }
 
 fn config_token_sources(doc: &Value, display: &str) -> Vec<TokenSource> {
@@ -371,6 +396,33 @@ mod tests {
             secret_value(&serde_json::json!("a ${B} c")),
             SecretValue::Literal { .. }
         ));
+    }
+
+    #[test]
+    fn key_paths_of_the_checked_levels() {
+        let (doc, _) = parse(
+            r#"{ gateway: { mode: 'local', auth: { token: 't', pairing: 'disabled' },
+                 localExec: { requirePairing: false }, controlUi: { allowInsecureAuth: true } },
+                 hooks: { token: 'h' }, telemetry: {} }"#,
+        )
+        .unwrap();
+        assert_eq!(
+            key_paths(&doc),
+            [
+                "gateway",
+                "hooks",
+                "telemetry",
+                "gateway.mode",
+                "gateway.auth",
+                "gateway.localExec",
+                "gateway.controlUi",
+                "gateway.auth.token",
+                "gateway.auth.pairing",
+                "hooks.token",
+            ]
+        );
+        let (doc, _) = parse(r#"{ gateway: 'x', hooks: [1] }"#).unwrap();
+        assert_eq!(key_paths(&doc), ["gateway", "hooks"]);
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub struct ConfigFacts {
     /// Variable names set by the config's `env` block (values are in `token_sources` when secret).
     pub env_block_vars: Vec<String>,
     pub has_includes: bool,
+    /// Dotted paths of the keys set directly under the objects `unknown-config-keys` checks
+    /// (the root, `gateway`, `gateway.auth`, `hooks`), in document order.
+    pub key_paths: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -37,6 +37,23 @@ fn builtin_texts(with_cases: bool) -> impl Iterator<Item = (String, String)> {
     })
 }
 
+/// How many of a built-in rule's `[[cases]]` must fire and must stay silent; `None` for a rule
+/// that is not built in (a user's rule file keeps its cases to itself).
+pub fn builtin_case_counts(source: &str) -> Option<(usize, usize)> {
+    let (_, _, cases) = builtin::BUILTIN
+        .iter()
+        .find(|(path, _, _)| *path == source)?;
+    let doc: toml::Table = cases.parse().ok()?;
+    let expects: Vec<&str> = doc
+        .get("cases")?
+        .as_array()?
+        .iter()
+        .filter_map(|c| c.get("expect")?.as_str())
+        .collect();
+    let fire = expects.iter().filter(|e| **e == "fire").count();
+    Some((fire, expects.len() - fire))
+}
+
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
