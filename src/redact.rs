@@ -93,7 +93,7 @@ impl Matcher {
 #[derive(Debug, Default, Clone)]
 struct Prefixes {
     order: Vec<usize>,
-    heads: HashSet<[u8; MIN_PREFIX]>,
+    heads: known::FastSet<[u8; MIN_PREFIX]>,
 }
 
 /// The shortest cut-off secret recognised.

@@ -33,14 +33,21 @@ enum Roots<'m> {
 /// it; shared by the threads that evaluate rules.
 pub struct ModelRoots {
     cells: Vec<OnceLock<Value>>,
+    /// Per root, the cell it reads (see `view::same_as`), decided on first use.
+    redirect: OnceLock<Vec<usize>>,
 }
 
 impl Default for ModelRoots {
     fn default() -> Self {
         ModelRoots {
             cells: schema::ROOTS.iter().map(|_| OnceLock::new()).collect(),
+            redirect: OnceLock::new(),
         }
     }
+}
+
+fn root_index(name: &str) -> Option<usize> {
+    schema::ROOTS.iter().position(|(n, ..)| *n == name)
 }
 
 impl<'m> Ctx<'m> {
@@ -68,9 +75,54 @@ impl<'m> Ctx<'m> {
         match &self.roots {
             Roots::Given(m) => m.get(name),
             Roots::Model(r) => {
-                let i = schema::ROOTS.iter().position(|(n, ..)| *n == name)?;
+                // A live-store list is the whole list when every record is live (one store):
+                // then both names read one built value (a 10 000-device list is built once).
+                let redirect = r.redirect.get_or_init(|| {
+                    (schema::ROOTS.iter().enumerate())
+                        .map(|(i, (n, ..))| {
+                            view::same_as(self.model, n)
+                                .and_then(root_index)
+                                .unwrap_or(i)
+                        })
+                        .collect()
+                });
+                let i = redirect[root_index(name)?];
+                let name = schema::ROOTS[i].0;
                 Some(r.cells[i].get_or_init(|| view::root(self.model, name).unwrap_or(Value::Null)))
             }
+        }
+    }
+}
+
+impl<'m> Ctx<'m> {
+    /// Where `v` is, when it is an item of a root list already built: (cell, position).
+    fn locate(&self, v: &Value) -> Option<(usize, usize)> {
+        let Roots::Model(r) = &self.roots else {
+            return None;
+        };
+        let at = v as *const Value as usize;
+        let size = std::mem::size_of::<Value>();
+        r.cells.iter().enumerate().find_map(|(cell, c)| {
+            let Some(Value::Array(items)) = c.get() else {
+                return None;
+            };
+            let base = items.as_ptr() as usize;
+            let i = at.checked_sub(base)? / size;
+            items
+                .get(i)
+                .is_some_and(|x| std::ptr::eq(x, v))
+                .then_some((cell, i))
+        })
+    }
+
+    /// The item `locate` found.
+    fn item(&self, cell: usize, i: usize) -> &Value {
+        match &self.roots {
+            Roots::Model(r) => match r.cells[cell].get() {
+                Some(Value::Array(items)) => &items[i],
+                _ => unreachable!("a located item's list is built"),
+            },
+            Roots::Given(_) => unreachable!("only model roots are located"),
         }
     }
 }
@@ -184,7 +236,16 @@ pub struct Let<'a> {
     expr: &'a Expr,
     /// Where the `let` was written (it sees the lets before it).
     scope: Scope<'a>,
-    value: OnceCell<Result<Rc<Value>, EvalError>>,
+    value: OnceCell<Result<Bound, EvalError>>,
+}
+
+/// A `let`'s value: an item of a root list where the expression only picks one
+/// (`first([d for d in devices if ...])`: no copy of the record), else its own value (or the
+/// per-rule cache's).
+enum Bound {
+    /// (root cell, position in that list)
+    Item(usize, usize),
+    Shared(Rc<Value>),
 }
 
 impl<'a> Let<'a> {
@@ -199,12 +260,17 @@ impl<'a> Let<'a> {
     fn get(&'a self, ctx: &'a Ctx) -> Result<&'a Value, EvalError> {
         let v = self.value.get_or_init(|| {
             Ok(match eval_once(self.expr, ctx, &self.scope)? {
-                Shared::Cached(v) => v,
-                Shared::Fresh(v) => Rc::new(v.into_owned()),
+                Shared::Cached(v) => Bound::Shared(v),
+                Shared::Fresh(Cow::Borrowed(v)) => match ctx.locate(v) {
+                    Some((cell, i)) => Bound::Item(cell, i),
+                    None => Bound::Shared(Rc::new(v.clone())),
+                },
+                Shared::Fresh(Cow::Owned(v)) => Bound::Shared(Rc::new(v)),
             })
         });
         match v {
-            Ok(v) => Ok(v),
+            Ok(Bound::Item(cell, i)) => Ok(ctx.item(*cell, *i)),
+            Ok(Bound::Shared(v)) => Ok(v),
             Err(e) => Err(e.clone()),
         }
     }
@@ -337,8 +403,26 @@ pub fn eval<'a>(e: &'a Expr, ctx: &'a Ctx, scope: &Scope<'a>) -> Result<Cow<'a, 
                 unreachable!("matched above")
             };
             let list_value = eval(iter, ctx, scope)?;
-            let items = as_items(&list_value, || iter.span())?;
             let positions = indexed(ctx, scope, iter, var, cond.as_deref())?;
+            // `first([x for x in L if ...])` of a list borrowed from the view: the item
+            // itself, not a copy of it (a device record per pending request otherwise).
+            if let (Cow::Borrowed(list), "first", Expr::Var(body_var, _)) =
+                (&list_value, name.as_str(), &**body)
+                && body_var == var
+            {
+                let list: &'a Value = list;
+                for item in candidates(as_items(list, || iter.span())?, positions.as_deref()) {
+                    let inner = scope.with(var, item);
+                    if let Some(c) = cond
+                        && !truth(&*eval(c, ctx, &inner)?, || c.span())?
+                    {
+                        continue;
+                    }
+                    return Ok(Cow::Borrowed(item));
+                }
+                return Ok(Cow::Owned(Value::Null));
+            }
+            let items = as_items(&list_value, || iter.span())?;
             let mut n: usize = 0;
             let mut kept: Vec<Cow<Value>> = Vec::new();
             for item in candidates(items, positions.as_deref()) {
@@ -648,10 +732,10 @@ fn index_of(ctx: &Ctx, root: &str, field: &str, items: &[Value]) -> Rc<Index> {
 }
 
 /// The items a comprehension visits: the index's candidates (in list order), else all.
-fn candidates<'v>(
+fn candidates<'v: 'p, 'p>(
     items: &'v [Value],
-    positions: Option<&'v [usize]>,
-) -> Box<dyn Iterator<Item = &'v Value> + 'v> {
+    positions: Option<&'p [usize]>,
+) -> Box<dyn Iterator<Item = &'v Value> + 'p> {
     match positions {
         Some(p) => Box::new(p.iter().filter_map(|&i| items.get(i))),
         None => Box::new(items.iter()),

@@ -76,6 +76,17 @@ pub fn root(m: &Model, name: &str) -> Option<Value> {
     })
 }
 
+/// The root whose value `name`'s equals on this model, when it is another one: a live-store
+/// list (`devices`) is its every-store list (`all_devices`) when every record is live.
+pub fn same_as(m: &Model, name: &str) -> Option<&'static str> {
+    match name {
+        "devices" if m.devices.iter().all(|d| d.live) => Some("all_devices"),
+        "pending" if m.pending.iter().all(|p| p.live) => Some("all_pending"),
+        "token_caches" if m.token_caches.iter().all(|c| c.live) => Some("all_token_caches"),
+        _ => None,
+    }
+}
+
 fn config(m: &Model) -> Value {
     let c = &m.config;
     let mut out = json!({

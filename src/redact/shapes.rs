@@ -362,22 +362,33 @@ fn push_value(
 }
 
 pub(super) fn assignments(b: &[u8], out: &mut Vec<Span>) {
+    // A JSON document repeats a few dozen keys a million times: each is judged once.
+    let mut memo = Memo::default();
     for i in memchr::memchr2_iter(b'=', b':', b) {
         if b[i] == b'=' {
-            assign_eq(b, i, out);
+            assign_eq(b, i, out, &mut memo);
         } else {
-            assign_colon(b, i, out);
+            assign_colon(b, i, out, &mut memo);
         }
     }
 }
 
+/// `sensitive_key` by (key, exact).
+type Memo<'b> = super::known::FastMap<(&'b [u8], bool), Option<&'static str>>;
+
+fn sensitive_key_memo<'b>(key: &'b [u8], exact: bool, memo: &mut Memo<'b>) -> Option<&'static str> {
+    *memo
+        .entry((key, exact))
+        .or_insert_with(|| sensitive_key(key, exact))
+}
+
 /// `key=value`, `KEY="value"`, `?token=...&`.
-fn assign_eq(b: &[u8], i: usize, out: &mut Vec<Span>) {
+fn assign_eq<'b>(b: &'b [u8], i: usize, out: &mut Vec<Span>, memo: &mut Memo<'b>) {
     if i == 0 || !is_key_char(b[i - 1]) || matches!(b.get(i + 1), Some(b'=') | None) {
         return;
     }
     let ks = key_before(b, i);
-    let Some(kind) = sensitive_key(&b[ks..i], true) else {
+    let Some(kind) = sensitive_key_memo(&b[ks..i], true, memo) else {
         return;
     };
     let v = i + 1;
@@ -421,7 +432,7 @@ fn assign_eq(b: &[u8], i: usize, out: &mut Vec<Span>) {
 
 /// `"key": "value"` (also `\"key\":\"value\"` inside a JSON string) and HTTP-style
 /// `Authorization: Bearer value`.
-fn assign_colon(b: &[u8], i: usize, out: &mut Vec<Span>) {
+fn assign_colon<'b>(b: &'b [u8], i: usize, out: &mut Vec<Span>, memo: &mut Memo<'b>) {
     let mut k = i;
     while k > 0 && b[k - 1] == b' ' {
         k -= 1;
@@ -438,7 +449,7 @@ fn assign_colon(b: &[u8], i: usize, out: &mut Vec<Span>) {
         if !opened || ks == kend {
             return;
         }
-        let Some(kind) = sensitive_key(&b[ks..kend], false) else {
+        let Some(kind) = sensitive_key_memo(&b[ks..kend], false, memo) else {
             return;
         };
         let mut v = i + 1;
