@@ -119,6 +119,14 @@ pub static FUNCTIONS: &[Func] = &[
         |_, a| { Ok(Value::Array(union(items(&a[0]).to_vec(), Vec::new()))) }
     ),
     f!(
+        "max",
+        [LIST],
+        0,
+        Ret::Ty(Ty::Int),
+        "the largest integer of the list (nulls skipped); null when there is none",
+        |_, a| { Ok(json!(items(&a[0]).iter().filter_map(Value::as_i64).max())) }
+    ),
+    f!(
         "sorted",
         [LIST],
         0,
@@ -909,6 +917,13 @@ mod tests {
         );
         assert_eq!(run("ends_with(null, 'x')"), json!(false));
         assert_eq!(run("lower('ABC')"), json!("abc"));
+    }
+
+    #[test]
+    fn max_skips_nulls_and_is_null_for_nothing() {
+        let roots = json!({"xs": [3, null, 7, 5], "none": [null]});
+        assert_eq!(run_with("max(xs)", roots.clone(), None), json!(7));
+        assert_eq!(run_with("max(none)", roots, None), Value::Null);
     }
 
     #[test]
