@@ -10,6 +10,8 @@ pub mod engine;
 pub mod env;
 pub mod facts;
 pub mod findings;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod load;
 pub mod logs;
 pub mod model;
