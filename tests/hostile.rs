@@ -84,9 +84,17 @@ fn text(out: &Output) -> String {
     )
 }
 
-/// No panic, no internal error.
+/// No panic, no internal error. Says what happened (exit code, last line) for the log.
 fn sane(out: &Output, ctx: &str) -> String {
     let t = text(out);
+    let last = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .chain(String::from_utf8_lossy(&out.stdout).lines())
+        .filter(|l| !l.trim().is_empty())
+        .next_back()
+        .unwrap_or_default()
+        .to_string();
+    eprintln!("{ctx}: exit {:?}: {last}", out.status.code());
     assert!(
         !t.contains("panicked") && !t.contains("internal error") && out.status.code().is_some(),
         "{ctx}: {t}"
