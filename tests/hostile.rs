@@ -90,8 +90,7 @@ fn sane(out: &Output, ctx: &str) -> String {
     let last = String::from_utf8_lossy(&out.stderr)
         .lines()
         .chain(String::from_utf8_lossy(&out.stdout).lines())
-        .filter(|l| !l.trim().is_empty())
-        .next_back()
+        .rfind(|l| !l.trim().is_empty())
         .unwrap_or_default()
         .to_string();
     eprintln!("{ctx}: exit {:?}: {last}", out.status.code());
