@@ -98,6 +98,16 @@ fn expand(raw: &str, home: Option<&Path>, cwd: &Path) -> PathBuf {
     if p.is_absolute() { p } else { cwd.join(p) }
 }
 
+/// `expand` for a path argument: one that is not UTF-8 is kept byte for byte (a lossy
+/// conversion would name a different, missing path).
+fn expand_arg(p: &Path, home: Option<&Path>, cwd: &Path) -> PathBuf {
+    match p.to_str() {
+        Some(s) => expand(s, home, cwd),
+        None if p.is_absolute() => p.to_path_buf(),
+        None => cwd.join(p),
+    }
+}
+
 fn located(path: PathBuf, origin: impl Into<String>) -> Located {
     let exists = path.exists();
     Located {
@@ -144,7 +154,7 @@ pub fn discover(args: &DiscoverArgs, env: &Env) -> Result<Discovery, DiscoverErr
 
     let state_dir = if let Some(dir) = &args.state_dir {
         located(
-            expand(&dir.to_string_lossy(), home_path.as_deref(), &env.cwd),
+            expand_arg(dir, home_path.as_deref(), &env.cwd),
             "--state-dir",
         )
     } else if let Some((raw, origin)) = look.get("OPENCLAW_STATE_DIR") {
@@ -176,10 +186,7 @@ pub fn discover(args: &DiscoverArgs, env: &Env) -> Result<Discovery, DiscoverErr
 
     look.add_dotenv(&state_dir.path.join(".env"));
     let config = if let Some(c) = &args.config {
-        located(
-            expand(&c.to_string_lossy(), home_path.as_deref(), &env.cwd),
-            "--config",
-        )
+        located(expand_arg(c, home_path.as_deref(), &env.cwd), "--config")
     } else if let Some((raw, origin)) = look.get("OPENCLAW_CONFIG_PATH") {
         located(expand(&raw, home_path.as_deref(), &env.cwd), origin)
     } else {

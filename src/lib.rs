@@ -10,6 +10,8 @@ pub mod engine;
 pub mod env;
 pub mod facts;
 pub mod findings;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod load;
 pub mod logs;
 pub mod model;
@@ -46,7 +48,8 @@ fn dispatch(cli: &cli::Cli) -> anyhow::Result<Status> {
 /// Runs the CLI and maps every outcome to the contract's exit codes. A panic is a bug: it is
 /// reported without its payload (which could quote file contents) and exits 2.
 pub fn run() -> ExitCode {
-    let cli = cli::Cli::parse();
+    // The payload is never printed: it can quote anything the program held (file contents,
+    // tokens not yet known to the redactor); the location is enough to find the bug.
     std::panic::set_hook(Box::new(|info| {
         let at = info
             .location()
@@ -56,11 +59,15 @@ pub fn run() -> ExitCode {
             "claw-doctor: internal error{at} (a bug; please report it with the command you ran)"
         );
     }));
+    let cli = cli::Cli::parse();
     let result = std::panic::catch_unwind(|| dispatch(&cli));
     let status = match result {
         Ok(Ok(status)) => status,
         Ok(Err(e)) => {
-            eprintln!("claw-doctor: {e:#}");
+            // An error can quote what it failed on (a line of a file, a row): the shape and
+            // key-name rules of the redactor still apply, though no model is at hand here.
+            let text = redact::Redactor::default().apply(&format!("{e:#}"));
+            eprintln!("claw-doctor: {text}");
             Status::Failed
         }
         Err(_) => Status::Failed,

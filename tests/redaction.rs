@@ -206,3 +206,131 @@ fn find_key(v: &serde_json::Value, key: &str) -> Option<serde_json::Value> {
         _ => None,
     }
 }
+
+/// Canaries in files that fail to parse were never loaded, so the redactor cannot know them
+/// as values: parse errors, SQLite defects, rule errors, panics and top-level errors must
+/// still never quote them. Unquoted (not shaped like a token), truncated mid-value, in a PEM.
+const BROKEN: &[&str] = &[
+    "CANARYcfgbare77a1",
+    "CANARYcfgtrunc5b2c",
+    "CANARYpairedtrunc9e8f7a6b",
+    "CANARYpemBODYQ1wZXJzb25hbGtleWJvZHk",
+    "CANARYauthbare3c4d",
+    "CANARYenvopen8a9b",
+    "CANARYsqlrow6d5e",
+    "CANARYsqlpem7f8e",
+    "CANARYlogjson1a2b",
+];
+
+fn broken_json_era() -> Sandbox {
+    let sb = Sandbox::new("json-scope-upgrade");
+    let s = sb.state();
+    let w = |rel: &str, text: &str| std::fs::write(s.join(rel), text).unwrap();
+    w(
+        "openclaw.json",
+        &format!(
+            "{{gateway: {{auth: {{token: {}, password: \"{}",
+            BROKEN[0], BROKEN[1]
+        ),
+    );
+    w(
+        "devices/paired.json",
+        &format!(
+            "{{\"d1\": {{\"tokens\": {{\"operator\": {{\"token\": \"{}",
+            BROKEN[2]
+        ),
+    );
+    w(
+        "identity/device.json",
+        &format!(
+            "{{\"privateKeyPem\": \"-----BEGIN PRIVATE KEY-----\\n{}\\n-----END PRIVATE KEY-----\\n\",,}}",
+            BROKEN[3]
+        ),
+    );
+    w(
+        "identity/device-auth.json",
+        &format!(
+            "{{\"tokens\": {{\"operator\": {{\"token\": {}}}}}}}",
+            BROKEN[4]
+        ),
+    );
+    w(
+        ".env",
+        &format!(
+            "OPENCLAW_GATEWAY_TOKEN=\"{}\nBROKEN LINE {}\n",
+            BROKEN[5], BROKEN[5]
+        ),
+    );
+    let log = sb.tmp.path().join("logs/openclaw-2026-11-21.log");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str(&format!(
+        "{{\"0\":\"gateway connect failed\",\"token\":\"{}\",\"_meta\":{{\"date\":\"2026-11-21T11:10:59Z\"\n",
+        BROKEN[8]
+    ));
+    std::fs::write(&log, text).unwrap();
+    sb
+}
+
+fn broken_sqlite_era() -> Sandbox {
+    let sb = Sandbox::new("sqlite-metadata-upgrade");
+    let db = sb.state().join("state/openclaw.sqlite");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute(
+        "UPDATE device_pairing_paired SET tokens_json = ?1",
+        [format!("{{\"operator\":{{\"token\":\"{}", BROKEN[6])],
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE device_identities SET private_key_pem = ?1",
+        [format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            BROKEN[7]
+        )],
+    )
+    .unwrap();
+    drop(c);
+    sb
+}
+
+#[test]
+fn secrets_in_files_that_do_not_parse_reach_no_output_not_even_a_panic() {
+    let mut checked = 0;
+    for sb in [broken_json_era(), broken_sqlite_era()] {
+        type Run = (Vec<&'static str>, Vec<(&'static str, &'static str)>);
+        let mut runs: Vec<Run> = commands().into_iter().map(|c| (c, Vec::new())).collect();
+        runs.push((vec!["fix", "--dry-run", "--break-glass"], vec![]));
+        runs.push((vec!["fix", "--yes", "--break-glass"], vec![]));
+        runs.push((vec!["restore-backup", "--latest", "--yes"], vec![]));
+        // A panic whose payload is the raw state files.
+        runs.push((
+            vec!["scan"],
+            vec![("CLAW_DOCTOR_FAILPOINT", "panic@scan-loaded")],
+        ));
+        for (args, env) in runs {
+            let mut cmd = sb.command(&[], &args);
+            for (k, v) in &env {
+                cmd.env(k, v);
+            }
+            let out = cmd.output().unwrap();
+            let code = out.status.code();
+            assert!(code.is_some(), "{args:?}: killed by a signal");
+            for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+                let text = String::from_utf8_lossy(bytes);
+                for c in BROKEN.iter().chain(CANARIES) {
+                    assert!(
+                        !text.contains(c),
+                        "{} {args:?} {env:?} {stream} leaks {c}:\n{text}",
+                        sb.name
+                    );
+                }
+            }
+            if !env.is_empty() {
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert_eq!(code, Some(2), "{err}");
+                assert!(err.contains("internal error at src/"), "{err}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 20);
+}

@@ -4,55 +4,8 @@
 
 mod common;
 
-use common::Sandbox;
-use std::collections::BTreeMap;
+use common::{Sandbox, diff, tree};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-
-/// Content and mode of every path under the state dir (directories included), except
-/// claw-doctor's own backup folder.
-fn tree(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u32)> {
-    fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<PathBuf, (Vec<u8>, u32)>) {
-        for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
-            let p = e.path();
-            let rel = p.strip_prefix(root).unwrap().to_path_buf();
-            if rel.starts_with(".claw-doctor") {
-                continue;
-            }
-            let m = std::fs::symlink_metadata(&p).unwrap();
-            if m.is_dir() {
-                out.insert(rel, (Vec::new(), m.mode()));
-                walk(&p, root, out);
-            } else {
-                out.insert(rel, (std::fs::read(&p).unwrap_or_default(), m.mode()));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
-}
-
-fn diff(
-    a: &BTreeMap<PathBuf, (Vec<u8>, u32)>,
-    b: &BTreeMap<PathBuf, (Vec<u8>, u32)>,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    for (k, v) in a {
-        match b.get(k) {
-            None => out.push(format!("{} missing", k.display())),
-            Some(w) if w.0 != v.0 => out.push(format!("{} content differs", k.display())),
-            Some(w) if w.1 != v.1 => {
-                out.push(format!("{} mode {:o} != {:o}", k.display(), v.1, w.1))
-            }
-            _ => {}
-        }
-    }
-    for k in b.keys().filter(|k| !a.contains_key(*k)) {
-        out.push(format!("{} added", k.display()));
-    }
-    out
-}
 
 fn check_ids(sb: &Sandbox) -> Vec<String> {
     sb.scan_json()["findings"]

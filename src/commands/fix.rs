@@ -43,6 +43,41 @@ pub fn refuse_if_busy(model: &Model) -> Result<(), UsageError> {
     Ok(())
 }
 
+/// Refuses (exit 2) while another process holds a lock on the database it would replace (a
+/// writer mid-transaction, or any open WAL connection): its next commit would go to the file
+/// claw-doctor renames away.
+fn refuse_if_db_locked(changes: &[crate::repair::workspace::Change]) -> Result<(), UsageError> {
+    use crate::repair::workspace::Change;
+    for c in changes {
+        let Change::Sqlite { rel, path, .. } = c else {
+            continue;
+        };
+        let side = |suffix: &str| {
+            let mut p = path.clone().into_os_string();
+            p.push(suffix);
+            std::path::PathBuf::from(p)
+        };
+        let pids = crate::repair::locks::holders(&[path, &side("-wal"), &side("-shm")]);
+        if !pids.is_empty() {
+            let pids: Vec<String> = pids
+                .iter()
+                .map(|p| {
+                    if *p < 0 {
+                        "unknown".into()
+                    } else {
+                        p.to_string()
+                    }
+                })
+                .collect();
+            return Err(UsageError(format!(
+                "{rel} is locked by another process (pid {}): something has the database open; stop it (an OpenClaw gateway: `openclaw gateway stop`), then run this again; nothing was changed",
+                pids.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
@@ -124,6 +159,7 @@ pub fn run(g: &GlobalArgs, args: &FixArgs, env: &Env) -> anyhow::Result<Status> 
     refuse_if_busy(&again)?;
 
     let changes = planned.workspace.changes();
+    refuse_if_db_locked(&changes)?;
     let mut set = BackupSet::create(&state, "fix")
         .map_err(|e| UsageError(format!("cannot create a backup set: {e}")))?;
     let plans = &planned.plans;
@@ -235,10 +271,18 @@ fn show(plans: &[Plan], held: &[plan::Held]) -> String {
 
 fn rollback(state: &std::path::Path, set: &mut BackupSet) -> String {
     let reason = format!("rollback {}", set.manifest.id);
-    match restore::restore(state, set, false, &reason, backup::Status::RolledBack) {
-        Ok(_) => "every change was rolled back; the state is as before".to_string(),
+    let first = match restore::restore(state, set, false, &reason, backup::Status::RolledBack) {
+        Ok(_) => return "every change was rolled back; the state is as before".to_string(),
+        Err(e) => e,
+    };
+    // Typically a full disk: undo by links and renames, which need no space.
+    match restore::rollback_in_place(set) {
+        Ok(()) => "every change was rolled back; the state is as before".to_string(),
+        Err(e) if e.starts_with("every change was undone") => {
+            format!("{e}; the state is as before")
+        }
         Err(e) => format!(
-            "rolling back failed too ({e}): restore by hand with `claw-doctor restore-backup {} --force`",
+            "rolling back failed too ({first}; {e}): restore by hand with `claw-doctor restore-backup {} --force`",
             set.manifest.id
         ),
     }

@@ -19,6 +19,18 @@ pub fn run(g: &GlobalArgs, env: &Env) -> anyhow::Result<Status> {
     let rules = rule_set(g)?;
     let opts = load_options(g)?;
     let model = crate::load::load(&opts, env).map_err(|e| UsageError(e.to_string()))?;
+    crate::repair::apply::panic_point("scan-loaded", || {
+        let state = &model.source.state_dir.path;
+        [
+            "devices/paired.json",
+            "identity/device.json",
+            "openclaw.json",
+        ]
+        .iter()
+        .filter_map(|rel| std::fs::read_to_string(state.join(rel)).ok())
+        .collect::<Vec<_>>()
+        .join("\n")
+    });
     let outcome = crate::engine::run(&rules, &model);
     let rules_run = rules.rules.len() - outcome.skipped.len();
     let redactor = Redactor::for_model(&model);

@@ -90,7 +90,7 @@ pub fn same_as(m: &Model, name: &str) -> Option<&'static str> {
 fn config(m: &Model) -> Value {
     let c = &m.config;
     let mut out = json!({
-        "path": c.path,
+        "path": c.path.to_string_lossy(),
         "exists": c.exists,
         "format": c.format,
         "parseError": c.parse_error,
@@ -111,10 +111,10 @@ fn state(m: &Model) -> Value {
         "jsonStorePresent": m.era.json_store_present,
         "sqliteStorePresent": m.era.sqlite_store_present,
         "migratedArchives": m.era.migrated_archives,
-        "stateDir": s.state_dir.path,
+        "stateDir": s.state_dir.path.to_string_lossy(),
         "stateDirOrigin": s.state_dir.origin,
         "profile": s.profile,
-        "home": s.home.as_ref().map(|h| &h.path),
+        "home": s.home.as_ref().map(|h| h.path.to_string_lossy()),
         "otherStateDirs": s.other_state_dirs,
         "version": m.version.effective.as_ref().map(ToString::to_string),
         "versionSource": m.version.effective_source,

@@ -122,6 +122,23 @@ pub fn load(opts: &LoadOptions, env: &Env) -> Result<Model, LoadError> {
     problems.append(&mut sql.problems);
 
     let files = inventory::collect(&state, &found.config.path);
+    // Read through, as OpenClaw does, but said: the data lives elsewhere, and fixes refuse it.
+    problems.extend(
+        files
+            .iter()
+            .filter(|f| f.points_outside && f.path.starts_with(&state) && f.rel != ".")
+            .map(|f| {
+                let to = f.symlink_target.as_deref().unwrap_or(std::path::Path::new("?"));
+                LoadProblem::new(
+                    &f.rel,
+                    crate::model::ProblemKind::SymlinkOutside,
+                    format!(
+                        "is a symlink to {}, outside the state dir: read through it; claw-doctor never writes through it",
+                        to.display()
+                    ),
+                )
+            }),
+    );
     let gateway_runtime = runtime::detect(&state, &found.config.path, env);
 
     let logs = log_files::load(

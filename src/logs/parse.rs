@@ -1767,7 +1767,8 @@ pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
     }
     // `+0000` offsets (journalctl -o short-iso)
     let b = s.as_bytes();
-    if b.len() > 5 {
+    // (a char boundary: the text may hold U+FFFD from a non-UTF-8 line; found by fuzzing)
+    if b.len() > 5 && s.is_char_boundary(s.len() - 5) {
         let (head, tail) = s.split_at(s.len() - 5);
         let tb = tail.as_bytes();
         if (tb[0] == b'+' || tb[0] == b'-') && tb[1..].iter().all(u8::is_ascii_digit) {

@@ -97,6 +97,8 @@ pub enum ProblemKind {
     Sqlite,
     /// Text that is not UTF-8 where OpenClaw requires it.
     NotUtf8,
+    /// A state path that is a symlink leading outside the state dir: read, never written.
+    SymlinkOutside,
 }
 
 /// Something that went wrong while loading. Rules report these; loading never stops for them.

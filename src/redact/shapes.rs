@@ -345,6 +345,10 @@ fn string_end(b: &[u8], from: usize, escaped_quote: bool, quote: u8) -> Option<u
     None
 }
 
+fn line_end(b: &[u8], from: usize) -> usize {
+    memchr::memchr(b'\n', &b[from..]).map_or(b.len(), |e| from + e)
+}
+
 fn push_value(
     b: &[u8],
     start: usize,
@@ -398,10 +402,8 @@ fn assign_eq<'b>(b: &'b [u8], i: usize, out: &mut Vec<Span>, memo: &mut Memo<'b>
         _ => (false, None, v),
     };
     let end = match quote {
-        Some(q) => match string_end(b, open, escaped_quote, q) {
-            Some(e) => e,
-            None => return,
-        },
+        // Unterminated (a truncated file): the rest of the line is the value.
+        Some(q) => string_end(b, open, escaped_quote, q).unwrap_or_else(|| line_end(b, open)),
         None => {
             let mut j = v;
             while j < b.len()
@@ -467,9 +469,9 @@ fn assign_colon<'b>(b: &'b [u8], i: usize, out: &mut Vec<Span>, memo: &mut Memo<
         } else {
             return; // a number, an object, null: not a string secret
         };
-        if let Some(end) = string_end(b, open, escaped_quote, b'"') {
-            push_value(b, open, end, kind, true, out);
-        }
+        // Unterminated (a truncated file): the rest of the line is the value.
+        let end = string_end(b, open, escaped_quote, b'"').unwrap_or_else(|| line_end(b, open));
+        push_value(b, open, end, kind, true, out);
         return;
     }
     // Header form: only a few exact names, value to the end of the line.

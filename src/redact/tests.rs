@@ -545,3 +545,19 @@ fn large_texts_give_the_same_hits_on_two_threads() {
     assert_gone(&out, &token);
     assert!(!out.contains("known-secret-val…"), "a cut-off secret too");
 }
+
+#[test]
+fn a_cut_off_value_is_redacted_to_the_end_of_the_line() {
+    // A truncated store or row: the string never closes, the value must still go.
+    let r = Redactor::default();
+    for text in [
+        "{\"d\": {\"token\": \"CutOffValue12345\n}",
+        "{\\\"token\\\":\\\"CutOffValue12345",
+        "OPENCLAW_GATEWAY_TOKEN=\"CutOffValue12345\nNEXT=1",
+    ] {
+        let out = r.apply(text);
+        assert!(!out.contains("CutOffValue12345"), "{text:?} -> {out:?}");
+        assert!(out.contains("[redacted "), "{out}");
+    }
+    assert!(r.apply("{\"token\": \"x\nNEXT").contains("NEXT"));
+}

@@ -14,10 +14,41 @@ use std::path::Path;
 
 /// Test hook: `CLAW_DOCTOR_FAILPOINT=<step>` kills the process at that step (as a crash or
 /// `kill -9` would), so tests can prove every intermediate state is recoverable.
+/// `CLAW_DOCTOR_FAILPOINT=pause@N` instead stops at the N-th failpoint crossed, whatever its
+/// name, says so on stderr and waits there forever: the kill loop SIGKILLs it at that point.
+/// `trace` names each one crossed (to count them).
 pub fn failpoint(step: &str) {
-    if std::env::var("CLAW_DOCTOR_FAILPOINT").is_ok_and(|v| v == step) {
+    let Ok(v) = std::env::var("CLAW_DOCTOR_FAILPOINT") else {
+        return;
+    };
+    if v == "trace" {
+        eprintln!("claw-doctor: failpoint {step}: crossed");
+    }
+    if v == step {
         eprintln!("claw-doctor: failpoint {step}: aborting");
         std::process::abort();
+    }
+    if let Some(n) = v
+        .strip_prefix("pause@")
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static CROSSED: AtomicUsize = AtomicUsize::new(0);
+        if CROSSED.fetch_add(1, Ordering::SeqCst) + 1 == n {
+            eprintln!("claw-doctor: failpoint pause@{n} ({step}): waiting to be killed");
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        }
+    }
+}
+
+/// Test hook: `CLAW_DOCTOR_FAILPOINT=panic@<step>` panics there with `payload` (state file
+/// contents, in the tests): the panic hook must not print it.
+pub fn panic_point(step: &str, payload: impl FnOnce() -> String) {
+    if std::env::var("CLAW_DOCTOR_FAILPOINT").is_ok_and(|v| v.strip_prefix("panic@") == Some(step))
+    {
+        panic!("failpoint {step}: {}", payload());
     }
 }
 

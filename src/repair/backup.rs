@@ -65,10 +65,46 @@ pub enum Op {
     Chmod,
 }
 
+/// Paths in a manifest: a string, or (not UTF-8, which JSON strings cannot hold) the raw
+/// bytes as `{"unixBytes": [...]}`, so a state dir with any name can be backed up.
+mod any_path {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    use std::path::PathBuf;
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Text(String),
+        #[serde(rename_all = "camelCase")]
+        Bytes {
+            unix_bytes: Vec<u8>,
+        },
+    }
+
+    pub fn serialize<S: Serializer>(p: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
+        match p.to_str() {
+            Some(t) => Repr::Text(t.to_string()),
+            None => Repr::Bytes {
+                unix_bytes: p.as_os_str().as_bytes().to_vec(),
+            },
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+        Ok(match Repr::deserialize(d)? {
+            Repr::Text(t) => PathBuf::from(t),
+            Repr::Bytes { unix_bytes } => PathBuf::from(std::ffi::OsString::from_vec(unix_bytes)),
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     /// Absolute path in the live state.
+    #[serde(with = "any_path")]
     pub path: PathBuf,
     /// As shown to the user (relative to the state dir where inside it).
     pub rel: String,
@@ -104,6 +140,7 @@ pub struct Manifest {
     pub id: String,
     pub created_at: String,
     pub tool: String,
+    #[serde(with = "any_path")]
     pub state_dir: PathBuf,
     /// `fix`, `restore-backup <id>`, `rollback <id>`.
     pub reason: String,
@@ -133,25 +170,30 @@ impl BackupSet {
         let root = root(state_dir);
         mkdir_private(&root)?;
         let mut n = 0;
-        let (id, dir) = loop {
+        let id = loop {
             let id = if n == 0 {
                 base.clone()
             } else {
                 format!("{base}-{n}")
             };
-            let dir = root.join(&id);
-            match fs::DirBuilder::new().mode(0o700).create(&dir) {
-                Ok(()) => break (id, dir),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => n += 1,
-                Err(e) => return Err(e),
+            if fs::symlink_metadata(root.join(&id)).is_err() {
+                break id;
             }
+            n += 1;
         };
-        mkdir_private(&dir.join("files"))?;
-        let set = BackupSet {
-            dir,
+        // Built under a hidden temp name and renamed into place with its first manifest, so a
+        // crash never leaves a set without one (`list` skips the hidden leftovers).
+        let building = root.join(format!(".{id}{}", fsops::TEMP_MARK));
+        if building.exists() {
+            fs::remove_dir_all(&building)?; // our own leftover from a killed run
+        }
+        fs::DirBuilder::new().mode(0o700).create(&building)?;
+        mkdir_private(&building.join("files"))?;
+        let mut set = BackupSet {
+            dir: building.clone(),
             manifest: Manifest {
                 version: 1,
-                id,
+                id: id.clone(),
                 created_at: now.to_string(),
                 tool: format!("claw-doctor {}", env!("CARGO_PKG_VERSION")),
                 state_dir: state_dir.to_path_buf(),
@@ -162,7 +204,9 @@ impl BackupSet {
             },
         };
         set.save()?;
-        fsops::fsync_dir(&root)?;
+        super::apply::failpoint("set-built");
+        set.dir = root.join(&id);
+        fsops::rename_durable(&building, &set.dir)?;
         Ok(set)
     }
 
@@ -183,7 +227,7 @@ impl BackupSet {
         let mut ids: Vec<String> = match fs::read_dir(root(state_dir)) {
             Ok(rd) => rd
                 .filter_map(|e| e.ok())
-                .filter(|e| e.path().is_dir())
+                .filter(|e| e.path().is_dir() && !e.file_name().to_string_lossy().starts_with('.'))
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .collect(),
             Err(_) => Vec::new(),
@@ -200,6 +244,7 @@ impl BackupSet {
         text.push(b'\n');
         let path = self.dir.join(MANIFEST);
         let tmp = fsops::write_temp(&path, "m", &text, 0o600, None)?;
+        super::apply::failpoint("manifest-temp-written");
         fsops::rename_durable(&tmp, &path)
     }
 
@@ -224,6 +269,15 @@ pub struct Lock {
 impl Lock {
     pub fn take(state_dir: &Path) -> Result<Lock, String> {
         let dir = state_dir.join(DIR);
+        // The lock and the backup sets are written below these: never through a symlink.
+        for p in [dir.clone(), root(state_dir)] {
+            if fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(format!(
+                    "{} is a symlink; claw-doctor does not write through symlinks (move it away to let fix keep its backups there)",
+                    p.display()
+                ));
+            }
+        }
         mkdir_private(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let path = dir.join("lock");
         let file = fs::OpenOptions::new()

@@ -104,7 +104,11 @@ pub fn write_temp(
         .create_new(true)
         .mode(0o600)
         .open(&tmp)?;
-    f.write_all(bytes)?;
+    // Half, then the rest: a kill in between leaves a torn temp file, as a real crash can.
+    let (head, tail) = bytes.split_at(bytes.len() / 2);
+    f.write_all(head)?;
+    super::apply::failpoint("temp-half-written");
+    f.write_all(tail)?;
     set_owner_mode(&f, mode, owner)?;
     f.sync_all()?;
     Ok(tmp)
@@ -124,6 +128,7 @@ fn set_owner_mode(f: &File, mode: u32, owner: Option<Owner>) -> std::io::Result<
 /// Renames `from` over `to` and makes the rename durable.
 pub fn rename_durable(from: &Path, to: &Path) -> std::io::Result<()> {
     fs::rename(from, to)?;
+    super::apply::failpoint("renamed-not-synced");
     fsync_dir(parent(to))?;
     if parent(from) != parent(to) {
         fsync_dir(parent(from))?;
@@ -142,6 +147,7 @@ pub fn preserve(src: &Path, dst: &Path) -> std::io::Result<()> {
         Ok(()) => {}
         Err(_) => copy_verified(src, dst)?,
     }
+    super::apply::failpoint("preserved-not-synced");
     fsync_dir(parent(dst))
 }
 

@@ -8,6 +8,7 @@ pub mod backup;
 pub mod config_edit;
 pub mod dotenv;
 pub mod fsops;
+pub mod locks;
 pub mod plan;
 pub mod render;
 pub mod restore;

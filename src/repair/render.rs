@@ -61,10 +61,21 @@ pub fn change(c: &Change, backup_dir: &str) -> String {
             mode,
             ..
         } => {
-            let b = before
+            let mut b = before
                 .as_ref()
                 .map(|b| String::from_utf8_lossy(b).into_owned())
                 .unwrap_or_default();
+            // A JSON file that does not parse was never loaded, so the redactor does not know
+            // the secrets in it (an unquoted or cut-off token): its lines are not shown.
+            if rel.ends_with(".json")
+                && !b.trim().is_empty()
+                && crate::load::config::parse(&b).is_err()
+            {
+                b = format!(
+                    "({} lines that do not parse: not shown, they may hold secrets; kept in the backup set)\n",
+                    b.lines().count()
+                );
+            }
             let a = String::from_utf8_lossy(after);
             let from = if before.is_some() {
                 format!("a/{rel}")

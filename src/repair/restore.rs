@@ -273,3 +273,68 @@ fn put_original(set: &BackupSet, undo: &mut BackupSet, e: &Entry) -> Result<(), 
         (Some(_), None) => Err(format!("{}: the manifest keeps no copy of it", e.rel)),
     }
 }
+
+/// Undoes a failed run without needing free space (the usual cause of the failure): no new
+/// set, no copies. What the run wrote is renamed into its own set (`files/rolled-back-*`),
+/// and each original comes back by a hard link to its kept copy renamed into place. Used only
+/// when `restore` could not roll back (it copies, and records into a new set).
+pub fn rollback_in_place(set: &mut BackupSet) -> Result<(), String> {
+    verify_kept(set)?;
+    let entries = set.manifest.entries.clone();
+    let tag = format!("{}-rb", set.manifest.id);
+    for i in order(&entries) {
+        let e = &entries[i];
+        match judge(e)? {
+            Verdict::Unchanged => continue,
+            Verdict::Conflict(why) => return Err(format!("{}: {why}", e.rel)),
+            Verdict::Restore => {}
+        }
+        let name = Path::new(&e.rel)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".into());
+        let ours = set.dir.join(format!("files/rolled-back-{i:03}-{name}"));
+        let put_ours_aside = |e: &Entry| -> Result<(), String> {
+            if fs::symlink_metadata(&e.path).is_ok() {
+                fsops::move_durable(&e.path, &ours)
+                    .map_err(|err| format!("moving {} aside: {err}", e.rel))?;
+            }
+            Ok(())
+        };
+        match (&e.original, &e.kept) {
+            (Some(orig), _) if e.op == Op::Chmod => {
+                fs::set_permissions(&e.path, fs::Permissions::from_mode(orig.mode))
+                    .map_err(|err| format!("chmod {}: {err}", e.rel))?;
+            }
+            (None, _) => put_ours_aside(e)?,
+            (Some(orig), Some(kept)) => {
+                let kept_path = set.dir.join(kept);
+                if !kept_path.exists() {
+                    continue; // never left the live state
+                }
+                if orig.is_dir {
+                    put_ours_aside(e)?;
+                    fsops::put_back(&kept_path, &e.path, &tag)
+                        .map_err(|err| format!("restoring {}: {err}", e.rel))?;
+                } else {
+                    // Link beside, then one rename: the path is never missing.
+                    let tmp = fsops::temp_beside(&e.path, &tag);
+                    let _ = fs::remove_file(&tmp);
+                    fs::hard_link(&kept_path, &tmp)
+                        .map_err(|err| format!("restoring {}: {err}", e.rel))?;
+                    if fs::symlink_metadata(&e.path).is_ok() {
+                        fs::hard_link(&e.path, &ours)
+                            .map_err(|err| format!("keeping {}: {err}", e.rel))?;
+                    }
+                    fsops::rename_durable(&tmp, &e.path)
+                        .map_err(|err| format!("restoring {}: {err}", e.rel))?;
+                }
+            }
+            (Some(_), None) => return Err(format!("{}: the manifest keeps no copy of it", e.rel)),
+        }
+    }
+    set.manifest.status = Status::RolledBack;
+    set.save().map_err(|err| {
+        format!("every change was undone, but the manifest could not be updated ({err})")
+    })
+}

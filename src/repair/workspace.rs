@@ -201,6 +201,12 @@ impl Workspace {
             {
                 return Err(format!("{rel}: paths with `..` are not repaired"));
             }
+            if let Some(link) = symlinked_parent(&self.state_dir, &path) {
+                return Err(format!(
+                    "{rel}: {} is a symlink; claw-doctor does not write through symlinks",
+                    link.display()
+                ));
+            }
             let original = match std::fs::symlink_metadata(&path) {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 Err(e) => return Err(format!("{rel}: {e}")),
@@ -286,6 +292,17 @@ impl Workspace {
     fn conn(&mut self) -> Result<&Connection, String> {
         if self.conn.is_none() {
             let path = self.state_dir.join(SQLITE_DB);
+            // The database is replaced by rename beside it: never where a symlink leads.
+            if let Some(link) = symlinked_parent(&self.state_dir, &path).or_else(|| {
+                std::fs::symlink_metadata(&path)
+                    .is_ok_and(|m| m.file_type().is_symlink())
+                    .then(|| path.clone())
+            }) {
+                return Err(format!(
+                    "{SQLITE_DB}: {} is a symlink; claw-doctor does not write through symlinks",
+                    link.display()
+                ));
+            }
             self.conn = Some(crate::load::sqlite::open_read(&path)?);
         }
         Ok(&self.conn.as_ref().expect("opened above").0)
@@ -562,6 +579,23 @@ fn json_location(table: Table, key: &Key) -> (&'static str, Vec<&str>) {
             vec!["tokens", key.role.as_deref().unwrap_or_default()],
         ),
     }
+}
+
+/// The first symlink among the folders between the state dir and `path` (`devices` linked to
+/// another disk, say): a write below it would land outside the state. The state dir itself may
+/// be a symlink (`~/.openclaw` moved elsewhere is common); paths outside it are not checked.
+pub fn symlinked_parent(state_dir: &Path, path: &Path) -> Option<std::path::PathBuf> {
+    let rel = path.strip_prefix(state_dir).ok()?;
+    let mut at = state_dir.to_path_buf();
+    let mut parts: Vec<_> = rel.components().collect();
+    parts.pop();
+    for part in parts {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(at);
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -59,6 +59,8 @@ pub struct Sandbox {
     pub name: String,
     pub fixture: FixtureToml,
     pub src: PathBuf,
+    /// Where the state is, when a test moved it (another filesystem, an odd name).
+    pub state_at: Option<PathBuf>,
 }
 
 impl Sandbox {
@@ -92,11 +94,14 @@ impl Sandbox {
             name: name.to_string(),
             fixture,
             src,
+            state_at: None,
         }
     }
 
     pub fn state(&self) -> PathBuf {
-        self.tmp.path().join("state")
+        self.state_at
+            .clone()
+            .unwrap_or_else(|| self.tmp.path().join("state"))
     }
 
     pub fn has_logs(&self) -> bool {
@@ -105,7 +110,28 @@ impl Sandbox {
 
     /// Runs `claw-doctor <args> --state-dir <copy> --now <fixture now> [--log-dir logs]`.
     pub fn run(&self, args: &[&str]) -> Output {
-        let mut cmd = assert_cmd::Command::cargo_bin("claw-doctor").unwrap();
+        self.command(&[], args).output().unwrap()
+    }
+
+    /// The command `run` runs, to adjust before running: `wrapper` goes first (`setpriv ...`,
+    /// `sh -c ...`), the binary's path after it. A run that hangs is killed after two minutes.
+    pub fn command(&self, wrapper: &[&str], args: &[&str]) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::from_std(self.std_command(wrapper, args));
+        cmd.timeout(std::time::Duration::from_secs(120));
+        cmd
+    }
+
+    /// `command` as a plain `std::process::Command` (to spawn and watch), without the timeout.
+    pub fn std_command(&self, wrapper: &[&str], args: &[&str]) -> std::process::Command {
+        let bin = assert_cmd::cargo::cargo_bin("claw-doctor");
+        let mut cmd = match wrapper.split_first() {
+            None => std::process::Command::new(&bin),
+            Some((prog, rest)) => {
+                let mut c = std::process::Command::new(prog);
+                c.args(rest).arg(&bin);
+                c
+            }
+        };
         for (k, _) in std::env::vars() {
             if k.starts_with("OPENCLAW_")
                 || k.starts_with("CLAWDBOT_")
@@ -127,7 +153,7 @@ impl Sandbox {
         if self.has_logs() {
             cmd.arg("--log-dir").arg(self.tmp.path().join("logs"));
         }
-        cmd.output().unwrap()
+        cmd
     }
 
     pub fn scan_json(&self) -> serde_json::Value {
@@ -245,5 +271,58 @@ pub fn planted_secrets(state: &Path) -> Vec<String> {
     out.retain(|s| s.len() >= 8);
     out.sort();
     out.dedup();
+    out
+}
+
+/// Content and mode of every path under the state dir (directories included), except
+/// claw-doctor's own backup folder. A symlink counts by its target text; nothing but regular
+/// files is opened (a FIFO would block).
+pub fn tree(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u32)> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<PathBuf, (Vec<u8>, u32)>) {
+        for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap().to_path_buf();
+            if rel.starts_with(".claw-doctor") {
+                continue;
+            }
+            let m = std::fs::symlink_metadata(&p).unwrap();
+            if m.is_dir() {
+                out.insert(rel, (Vec::new(), m.mode()));
+                walk(&p, root, out);
+            } else if m.file_type().is_symlink() {
+                let to = std::fs::read_link(&p).unwrap_or_default();
+                out.insert(rel, (to.as_os_str().as_bytes().to_vec(), m.mode()));
+            } else if m.is_file() {
+                out.insert(rel, (std::fs::read(&p).unwrap_or_default(), m.mode()));
+            } else {
+                out.insert(rel, (Vec::new(), m.mode()));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+pub fn diff(
+    a: &BTreeMap<PathBuf, (Vec<u8>, u32)>,
+    b: &BTreeMap<PathBuf, (Vec<u8>, u32)>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, v) in a {
+        match b.get(k) {
+            None => out.push(format!("{} missing", k.display())),
+            Some(w) if w.0 != v.0 => out.push(format!("{} content differs", k.display())),
+            Some(w) if w.1 != v.1 => {
+                out.push(format!("{} mode {:o} != {:o}", k.display(), v.1, w.1))
+            }
+            _ => {}
+        }
+    }
+    for k in b.keys().filter(|k| !a.contains_key(*k)) {
+        out.push(format!("{} added", k.display()));
+    }
     out
 }
