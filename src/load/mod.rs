@@ -149,14 +149,7 @@ pub fn load(opts: &LoadOptions, env: &Env) -> Result<Model, LoadError> {
     );
 
     // Version signals, strongest first within each kind.
-    let mut signals: Vec<VersionSignal> = Vec::new();
-    if let Some(v) = &opts.openclaw_version {
-        signals.push(VersionSignal {
-            version: v.clone(),
-            source: VersionSource::Override,
-            location: "--openclaw-version".into(),
-        });
-    }
+    let mut signals: Vec<VersionSignal> = override_signal(opts).into_iter().collect();
     for unit in &srcs.services {
         for v in [&unit.version, &unit.package_version].into_iter().flatten() {
             signals.push(VersionSignal {
@@ -276,14 +269,7 @@ pub fn load(opts: &LoadOptions, env: &Env) -> Result<Model, LoadError> {
 /// of the state dir; the era says so. The version can still come from the logs' clients.
 fn logs_only(opts: &LoadOptions, found: discover::Discovery, env: &Env) -> Model {
     let logs = log_files::load(&opts.logs, &found, None, env);
-    let mut signals: Vec<VersionSignal> = Vec::new();
-    if let Some(v) = &opts.openclaw_version {
-        signals.push(VersionSignal {
-            version: v.clone(),
-            source: VersionSource::Override,
-            location: "--openclaw-version".into(),
-        });
-    }
+    let mut signals: Vec<VersionSignal> = override_signal(opts).into_iter().collect();
     for (v, count) in log_files::client_versions(&logs) {
         signals.push(VersionSignal {
             version: v,
@@ -333,4 +319,13 @@ fn logs_only(opts: &LoadOptions, found: discover::Discovery, env: &Env) -> Model
             other_state_dirs: Vec::new(),
         },
     }
+}
+
+/// `--openclaw-version`, the strongest version signal of every kind of load.
+fn override_signal(opts: &LoadOptions) -> Option<VersionSignal> {
+    opts.openclaw_version.as_ref().map(|v| VersionSignal {
+        version: v.clone(),
+        source: VersionSource::Override,
+        location: "--openclaw-version".into(),
+    })
 }
